@@ -1,0 +1,45 @@
+# borderflow: the two commands of the README, plus bench and housekeeping.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: run test lint typecheck bench docs golden clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(STAMP_TEST): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/borderflow run
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/compare_flee.py
+
+docs: $(STAMP)
+	$(BIN)/python scripts/generate_docs.py
+
+golden: $(STAMP)
+	$(BIN)/python scripts/regenerate_golden.py
+
+clean:
+	rm -rf $(VENV) .venv-flee .mypy_cache .ruff_cache .pytest_cache results

@@ -1,0 +1,186 @@
+"""Run Flee 3.1 on one Flee scenario folder and write its daily camp series as JSON.
+
+Run by the Python of the Flee venv (see ``bench/flee-requirements.txt``), never by the
+project's own interpreter::
+
+    .venv-flee/bin/python bench/flee_driver.py FOLDER OUT.json [--hasten N] [--seed N]
+
+It drives Flee 3.1 the way FabFlee's ``run.py`` for Flee 3.x does, on a temporary copy of
+the folder (the shared folder is never written to):
+
+* Flee 3.1 reads ``input_csv/conflict_period.csv``; the folders have ``sim_period.csv``
+  (same content), so the copy gets a ``conflict_period.csv``.
+* The copy's ``simsetting.yml`` is the scenario's own, with ``log_levels`` agent, link and
+  camp set to 0 (Flee's per-agent logging costs it 25-40% of its time and changes no
+  count) and ``optimisations.hasten`` replaced when ``--hasten`` is given.
+* Flee draws from the global ``random`` and ``numpy.random`` and seeds neither; ``--seed``
+  seeds both so that a run can be repeated.
+* The working directory is the copy, as under FabFlee: Flee reads optional
+  ``input_csv/demographics_*.csv`` files relative to it.
+
+Counts in the output are in people (Flee's agent counts x hasten), as borderflow reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+try:
+    from flee import InputGeography, flee, spawning
+    from flee.datamanager import handle_refugee_data, read_period
+    from flee.SimulationSettings import SimulationSettings
+except ImportError as exc:  # pragma: no cover - depends on the interpreter used
+    sys.exit(f"flee_driver.py needs Flee 3.1 (bench/flee-requirements.txt): {exc}")
+
+QUIET_LOGS = ("agent", "link", "camp")
+
+
+def prepare_copy(folder: Path, work: Path, hasten: int | None) -> int:
+    """Copy ``folder`` to ``work`` and adapt the copy for Flee 3.1; return the hasten used."""
+    shutil.copytree(folder, work)
+    period = work / "input_csv" / "conflict_period.csv"
+    if not period.exists():
+        shutil.copyfile(work / "input_csv" / "sim_period.csv", period)
+
+    settings_path = work / "simsetting.yml"
+    settings: dict[str, Any] = {}
+    if settings_path.exists():
+        settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) or {}
+    logs = settings.get("log_levels") or {}
+    logs.update(dict.fromkeys(QUIET_LOGS, 0))
+    settings["log_levels"] = logs
+    optimisations = settings.get("optimisations") or {}
+    if hasten is not None:
+        optimisations["hasten"] = hasten
+    settings["optimisations"] = optimisations
+    settings_path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return int(optimisations.get("hasten", 1))
+
+
+def observed_names(layout: Path) -> list[str]:
+    """Places named in ``data_layout.csv``, in file order, without the ``total`` row."""
+    with layout.open(newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.reader(handle) if len(row) > 1 and not row[0].startswith("#")]
+    return [row[0].strip() for row in rows if row[0].strip() != "total"]
+
+
+def run_flee(work: Path) -> dict[str, Any]:
+    """Build the Flee 3.1 ecosystem from ``work`` (the current directory) and run it."""
+    setup_start = time.perf_counter()
+    SimulationSettings.ReadFromYML(str(work / "simsetting.yml"))
+    hasten = int(SimulationSettings.optimisations["PopulationScaleDownFactor"])
+    start_date, days = read_period.read_conflict_period(str(work / "input_csv" / "conflict_period.csv"))
+    SimulationSettings.ConflictInputFile = str(work / "input_csv" / "conflicts.csv")
+
+    ecosystem = flee.Ecosystem()
+    geography = InputGeography.InputGeography()
+    geography.ReadConflictInputCSV(SimulationSettings.ConflictInputFile)
+    geography.ReadLocationsFromCSV(str(work / "input_csv" / "locations.csv"))
+    geography.ReadLinksFromCSV(str(work / "input_csv" / "routes.csv"))
+    geography.ReadClosuresFromCSV(str(work / "input_csv" / "closures.csv"))
+    ecosystem, by_name = geography.StoreInputGeographyInEcosystem(ecosystem)
+
+    data = handle_refugee_data.RefugeeTable(
+        csvformat="generic",
+        data_directory=str(work / "source_data"),
+        start_date=start_date,
+        data_layout="data_layout.csv",
+        population_scaledown_factor=hasten,
+    )
+    data.ReadL1Corrections(str(work / "input_csv" / "registration_corrections.csv"))
+
+    # A data_layout.csv row naming no location (car's Bossobolo) has no simulated count:
+    # FabFlee never scores it either, as it reports camps only.
+    listed = observed_names(work / "source_data" / "data_layout.csv")
+    names = [name for name in listed if name in by_name]
+    unknown = [name for name in listed if name not in by_name]
+    if unknown:
+        print(f"flee_driver: not scored, not in locations.csv: {unknown}", file=sys.stderr)
+    for camp in ecosystem.get_camp_names():
+        spawning.add_initial_refugees(ecosystem, data, by_name[camp])
+    setup_seconds = time.perf_counter() - setup_start
+
+    sim: dict[str, list[int]] = {name: [] for name in names}
+    obs: dict[str, list[int]] = {name: [] for name in names}
+    agent_steps = 0
+    loop_start = time.perf_counter()
+    for day in range(days):
+        geography.AddNewConflictZones(ecosystem, day)
+        spawning.spawn_daily_displaced(ecosystem, day, data)
+        spawning.refresh_spawn_weights(ecosystem)
+        ecosystem.enact_border_closures(day)
+        ecosystem.evolve()
+        agent_steps += ecosystem.numAgents()
+        for name in names:
+            sim[name].append(int(by_name[name].numAgents) * hasten)
+            obs[name].append(int(data.get_field(name, day)) * hasten)
+    loop_seconds = time.perf_counter() - loop_start
+
+    return {
+        "days": days,
+        "hasten": hasten,
+        "setup_seconds": setup_seconds,
+        "loop_seconds": loop_seconds,
+        "agent_steps": agent_steps,
+        "final_agents": ecosystem.numAgents(),
+        "unscored_places": unknown,
+        "sim": sim,
+        "obs": obs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="Flee scenario folder")
+    parser.add_argument("out", type=Path, help="output JSON path")
+    parser.add_argument("--hasten", type=int, default=None, help="override optimisations.hasten")
+    parser.add_argument("--seed", type=int, default=None, help="seed random and numpy.random")
+    args = parser.parse_args(argv)
+
+    folder = args.folder.resolve()
+    out = args.out.resolve()
+    rss_start_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if args.seed is not None:
+        random.seed(args.seed)
+        np.random.seed(args.seed)  # noqa: NPY002 - Flee draws from the global legacy generator
+
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="flee-bench-") as tmp:
+        work = Path(tmp) / folder.name
+        prepare_copy(folder, work, args.hasten)
+        os.chdir(work)
+        try:
+            result = run_flee(work)
+        finally:
+            os.chdir(here)
+
+    result = {
+        "tool": "flee",
+        "flee_version": "3.1",
+        "scenario": folder.name,
+        "seed": args.seed,
+        "rss_start_kb": rss_start_kb,
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        **result,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

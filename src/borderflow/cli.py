@@ -1,0 +1,194 @@
+"""The command line: run, validate, import-flee, schema.
+
+Bad input ends with one line naming the file, the place in it and what was expected, and
+exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from borderflow import __version__
+from borderflow.api import run as run_scenario
+from borderflow.results import Result, write_results
+from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
+from borderflow.scenario.flee_folder import read_flee_folder
+
+app = typer.Typer(
+    name="borderflow",
+    help="Simulate migration flows over route networks: run scenarios, validate them against "
+    "observations, and import Flee scenario folders.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help=f"A scenario file (.yaml), a Flee scenario folder, or a built-in name "
+        f"({', '.join(BUILTIN) or 'none'}). Default: {DEFAULT_SCENARIO}.",
+        show_default=False,
+    ),
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", "-s", help="Random seed (default: the scenario's own).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>).")]
+HastenOpt = Annotated[
+    int | None, typer.Option("--hasten", min=1, help="Simulate 1 unit per N people (default: the scenario's own).")
+]
+
+
+def _load(source: str | None, hasten: int | None) -> Scenario:
+    scenario = load_scenario(source)
+    if hasten is not None:
+        scenario = scenario.with_hasten(hasten)
+    for note in scenario.notes:
+        err_console.print(f"[dim]note: {note}[/dim]", highlight=False)
+    return scenario
+
+
+def _summary(result: Result, top: int = 12) -> Table:
+    df = result.summary_table().head(top)
+    table = Table(
+        title=f"{result.scenario_name}: seed {result.seed}, {result.world.days} days, "
+        f"{result.dates[0]} to {result.dates[-1]}"
+    )
+    for col, justify in (
+        ("place", "left"),
+        ("final_population", "right"),
+        ("peak_population", "right"),
+        ("total_arrivals", "right"),
+    ):
+        table.add_column(col.replace("_", " "), justify=justify)  # type: ignore[arg-type]
+    for row in df.itertuples(index=False):
+        table.add_row(
+            str(row.place), f"{row.final_population:,}", f"{row.peak_population:,}", f"{row.total_arrivals:,}"
+        )
+    return table
+
+
+def _metrics_table(result: Result) -> Table:
+    m = result.metrics()
+    table = Table(title=f"{result.scenario_name}: validation against observations (seed {result.seed})")
+    for col in ("place", "mean abs error", "relative error", "MASE", "final sim", "final obs"):
+        table.add_column(col, justify="left" if col == "place" else "right")
+    for r in m["places"]:
+        table.add_row(
+            str(r["place"]),
+            f"{r['mean_abs_error']:,.0f}",
+            f"{r['relative_error']:.3f}",
+            f"{r['mase']:.2f}",
+            f"{r['final_simulated']:,.0f}",
+            f"{r['final_observed']:,.0f}",
+        )
+    table.add_section()
+    table.add_row("averaged relative difference", "", f"{m['averaged_relative_difference']:.3f}", "", "", "")
+    table.add_row(
+        "  rescaled (split between places only)", "", f"{m['averaged_relative_difference_rescaled']:.3f}", "", "", ""
+    )
+    return table
+
+
+def _default_out(scenario: Scenario) -> Path:
+    return Path("results") / scenario.name
+
+
+@app.command()
+def run(scenario: ScenarioArg = None, seed: SeedOpt = None, out: OutOpt = None, hasten: HastenOpt = None) -> None:
+    """Run a scenario and write daily results (Parquet and CSV) with a manifest."""
+    sc = _load(scenario, hasten)
+    result = run_scenario(sc, seed=seed)
+    folder = write_results(result, out or _default_out(sc))
+    out_console.print(_summary(result))
+    if result.observed_places:
+        m = result.metrics()
+        out_console.print(f"averaged relative difference vs observations: {m['averaged_relative_difference']:.3f}")
+    out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {folder}")
+
+
+@app.command()
+def validate(
+    scenario: ScenarioArg = None,
+    seed: SeedOpt = None,
+    out: OutOpt = None,
+    hasten: HastenOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Run a scenario and score it against its observations (Flee's yardstick and MASE)."""
+    sc = _load(scenario, hasten)
+    if not sc.observations:
+        raise ScenarioError(scenario or DEFAULT_SCENARIO, "observations", "none; validation needs observed counts")
+    result = run_scenario(sc, seed=seed)
+    folder = write_results(result, out or _default_out(sc))
+    if as_json:
+        out_console.print_json(json.dumps(result.metrics()))
+    else:
+        out_console.print(_metrics_table(result))
+    out_console.print(f"metrics written to {folder / 'metrics.json'}")
+
+
+@app.command("import-flee")
+def import_flee(
+    folder: Annotated[
+        Path, typer.Argument(help="A Flee/FabFlee scenario folder (input_csv/, source_data/, simsetting.yml).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The native scenario file to write.")],
+) -> None:
+    """Convert a Flee scenario folder into a native borderflow scenario file."""
+    sc = read_flee_folder(folder)
+    for note in sc.notes:
+        err_console.print(f"[dim]note: {note}[/dim]", highlight=False)
+    write_native(sc, output)
+    out_console.print(
+        f"wrote {output}: {len(sc.places)} places, {len(sc.routes)} routes, "
+        f"{len(sc.observations)} observed places, {sc.days} days from {sc.start_date}"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the native scenario file."""
+    out_console.print_json(json.dumps(Scenario.model_json_schema()))
+
+
+@app.command()
+def version() -> None:
+    """Print borderflow's version."""
+    out_console.print(__version__)
+
+
+def main() -> None:
+    """Entry point: ScenarioError and other bad input become one line and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except ScenarioError as exc:
+        err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; results already on disk are intact")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit codes
+        import click  # type: ignore[import-not-found,unused-ignore]
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

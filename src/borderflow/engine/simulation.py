@@ -1,0 +1,313 @@
+"""The daily step: Flee's movement rules on counts of interchangeable people.
+
+People without a plan are counts per place; people on the road are counts per path hop
+("slot") in a ring buffer indexed by the day they arrive. Every decision is a binomial or
+multinomial draw over whole groups, so a day costs the same for 1,000 or 10 million
+people. The engine does no I/O.
+
+Order of a day (as in Flee): conflicts and closures take effect -> new people appear ->
+place scores -> everyone not on the road decides whether to leave and which path to take
+-> everyone on the road travels; whoever arrives with distance to spare decides again the
+same day -> the day's counts are recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from borderflow.engine.streams import Streams
+from borderflow.engine.world import CAMP, IDPCAMP, World
+from borderflow.network.graph import FloatArray, IntArray
+
+MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
+
+
+@dataclass
+class State:
+    """Everything that changes during a run."""
+
+    day: int
+    pop: IntArray  # (L,) people staying at each place
+    transit: IntArray  # (S, R) people on each slot, by ring position of their arrival day
+    resting: IntArray  # (S,) people mid-plan who stopped for the night before slot s
+    head: int = 0  # ring position of today's arrivals
+    spawn_debt: int = 0
+    # today's flows, reset each day
+    arrivals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    departures: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    spawned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class DailyRecord:
+    """Per-day outputs of a run, (T, L) arrays in simulated units."""
+
+    population: IntArray
+    arrivals: IntArray
+    departures: IntArray
+    spawned: IntArray
+    in_transit: IntArray  # people on links heading to the place
+
+
+class Simulation:
+    """One run of a compiled world with its own random streams."""
+
+    def __init__(self, world: World, seed: int) -> None:
+        self.world = world
+        self.streams = Streams(seed)
+        net = world.net
+        rules = world.scenario.move_rules
+        speed = net.link_speed[net.slot_link]
+        km = net.link_km[net.slot_link]
+        # Days a hop takes: the day it starts counts as day 1 with `speed` km covered, and
+        # the hop ends on the first day its covered distance exceeds its length (Flee).
+        self.slot_days = (np.floor(km / speed) + 1).astype(np.int64)
+        self.slot_speed = speed
+        self.slot_km = km
+        # km covered on the arrival day by someone who started the hop on an earlier day
+        self.slot_last_km = km - (self.slot_days - 1) * speed
+        self.ring = int(self.slot_days.max(initial=1)) + 1
+        L, S = net.n_places, len(net.slot_link)
+        self.state = State(
+            day=0,
+            pop=world.day0.copy(),
+            transit=np.zeros((S, self.ring), dtype=np.int64),
+            resting=np.zeros(S, dtype=np.int64),
+        )
+        self._rules = rules
+        self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
+        self._path_valid = net.origin_paths >= 0
+        self._origin_paths = np.where(self._path_valid, net.origin_paths, 0)
+        self._link_dst_of_slot = net.link_dst[net.slot_link]
+        self._link_src_of_slot = net.link_src[net.slot_link]
+        # filled each day
+        self._movechance = np.zeros(L)
+        self._path_base = np.zeros(len(net.path_km))
+        self._path_open = np.ones(len(net.path_km), dtype=np.bool_)
+        self._is_camp = np.zeros(L, dtype=np.bool_)
+
+    # ----- per-day quantities -------------------------------------------------------------
+    def _update_places(self, t: int) -> None:
+        w, r = self.world, self._rules
+        kind = w.camp_kind[t]
+        conflict = w.conflict[t]
+        active = conflict > 0
+        self._is_camp = np.asarray((kind == CAMP) | (kind == IDPCAMP), dtype=np.bool_)
+        mc = np.full(w.net.n_places, r.default_movechance)
+        mc[kind == CAMP] = r.camp_movechance
+        mc[kind == IDPCAMP] = r.idpcamp_movechance
+        mc[w.is_marker] = 1.0
+        mc[active] = r.conflict_movechance
+        self._movechance = mc
+        decay = self._decay(t, w.conflict_since[t])
+        score = np.ones(w.net.n_places)
+        score[w.foreign] *= r.foreign_weight
+        score[self._is_camp] *= r.camp_weight
+        score[active] *= r.conflict_weight ** (decay[active] * conflict[active])
+        self._spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
+        net = w.net
+        self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
+        links = net.path_links
+        open_l = w.link_open[t]
+        self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
+        self._link_open = open_l
+
+    def _decay(self, t: int, since: IntArray) -> FloatArray:
+        steps = self.world.scenario.spawn_rules.conflict_spawn_decay
+        if not steps:
+            return np.ones(len(since))
+        idx = np.minimum((t - np.maximum(since, 0)) // 30, len(steps) - 1)
+        out: FloatArray = np.asarray(steps, dtype=np.float64)[idx]
+        return out
+
+    def _cap_mult(self) -> FloatArray:
+        """Flee's soft capacity: 1 below buffer x capacity, 0 at capacity, linear between."""
+        cap = self.world.capacity
+        buf = self._rules.capacity_buffer
+        pop = self.state.pop.astype(np.float64)
+        out = np.ones_like(cap)
+        has = cap > 0
+        span = cap * (1.0 - buf)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lin = 1.0 - (pop - buf * cap) / span
+        out[has] = np.clip(
+            np.where(pop[has] >= cap[has], 0.0, np.where(pop[has] <= buf * cap[has], 1.0, lin[has])), 0.0, 1.0
+        )
+        return out
+
+    # ----- moving ------------------------------------------------------------------------
+    def _depart(
+        self, nodes: IntArray, movers: IntArray, km_today: FloatArray
+    ) -> list[tuple[IntArray, IntArray, FloatArray]]:
+        """Movers at `nodes` choose a path and step onto its first hop.
+
+        Returns same-day arrivals as wave entries (slot, count, km covered today).
+        Movers with no open path, or whose chosen path ends at a camp that looks full, stay.
+        """
+        st, net = self.state, self.world.net
+        cap = self._cap_mult()
+        paths = self._origin_paths[nodes]  # (k, J)
+        valid = self._path_valid[nodes] & self._path_open[paths]
+        wgt = np.where(valid, (self._path_base[paths] * cap[net.path_dest[paths]]) ** self._rules.weight_power, 0.0)
+        total = wgt.sum(axis=1)
+        nvalid = valid.sum(axis=1)
+        # all weights zero but paths exist: choose uniformly (Flee)
+        probs = np.where(
+            (total > 0)[:, None], wgt / np.where(total > 0, total, 1.0)[:, None], valid / np.maximum(nvalid, 1)[:, None]
+        )
+        can = nvalid > 0
+        if not can.all():
+            movers = np.where(can, movers, 0)
+        if movers.sum() == 0:
+            return []
+        counts = self.streams["route"].multinomial(movers, np.where(can[:, None], probs, _first_only(probs.shape)))
+        counts = np.where(valid, counts, 0)
+        # a path ending at a camp that looks full is dropped: those people stay
+        full = self._is_camp[net.path_dest[paths]] & (cap[net.path_dest[paths]] < 0.5)
+        counts = np.where(full, 0, counts)
+        moved = counts.sum(axis=1)
+        np.subtract.at(st.pop, nodes, moved)
+        np.add.at(st.departures, nodes, moved)
+        k, j = np.nonzero(counts)
+        return [self._enter(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
+
+    def _enter(self, slots: IntArray, counts: IntArray, km_today: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """People step onto hop `slots`; multi-day hops go into the ring, the rest arrive today."""
+        days = self.slot_days[slots]
+        later = days > 1
+        if later.any():
+            pos = (self.state.head + days[later] - 1) % self.ring
+            np.add.at(self.state.transit, (slots[later], pos), counts[later])
+        today = ~later
+        return slots[today], counts[today], km_today[today] + self.slot_km[slots[today]]
+
+    def _travel(self, wave: list[tuple[IntArray, IntArray, FloatArray]]) -> None:
+        st, net = self.state, self.world.net
+        rng_move = self.streams["move"]
+        for _ in range(MAX_WAVES_PER_DAY):
+            wave = [w for w in wave if len(w[0])]
+            if not wave:
+                return
+            slots = np.concatenate([w[0] for w in wave])
+            counts = np.concatenate([w[1] for w in wave])
+            km = np.concatenate([w[2] for w in wave])
+            wave = []
+            link = net.slot_link[slots]
+            closed = ~self._link_open[link]
+            if closed.any():
+                # a link that closed meanwhile sends its travellers back to where they started
+                np.add.at(st.pop, net.link_src[link[closed]], counts[closed])
+                slots, counts, km, link = slots[~closed], counts[~closed], km[~closed], link[~closed]
+            node = net.link_dst[link]
+            spare = km < self.slot_speed[slots]
+            nxt = net.slot_next[slots]
+            mid = nxt >= 0
+            # mid-plan travellers move on if they have distance to spare, else rest
+            if mid.any():
+                go = mid & spare
+                rest = mid & ~spare
+                np.add.at(st.resting, nxt[rest], counts[rest])
+                if go.any():
+                    wave.append(self._follow(nxt[go], node[go], counts[go], km[go]))
+            end = ~mid
+            if end.any():
+                np.add.at(st.pop, node[end], counts[end])
+                np.add.at(st.arrivals, node[end], counts[end])
+                again = end & spare
+                if again.any():
+                    n_again = counts[again]
+                    at = node[again]
+                    movers = rng_move.binomial(n_again, self._movechance[at])
+                    wave.extend(self._depart(at, movers, km[again]))
+        raise RuntimeError("too many same-day hops; check for links of near-zero length")
+
+    def _follow(
+        self, slots: IntArray, nodes: IntArray, counts: IntArray, km: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """People part-way along a plan take its next hop, unless it ends at a full camp."""
+        net, st = self.world.net, self.state
+        cap = self._cap_mult()
+        dest = net.path_dest[net.slot_path[slots]]
+        ok = ~(self._is_camp[dest] & (cap[dest] < 0.5)) & self._link_open[net.slot_link[slots]]
+        np.add.at(st.pop, nodes[~ok], counts[~ok])
+        return self._enter(slots[ok], counts[ok], km[ok])
+
+    # ----- the day ---------------------------------------------------------------------------
+    def _spawn(self, t: int) -> None:
+        st, w = self.state, self.world
+        rng = self.streams["spawn"]
+        n = int(w.spawn_total[t])
+        if n > 0:
+            weights = self._spawn_weight
+            tot = weights.sum()
+            if tot > 0:
+                new = rng.multinomial(n, weights / tot)
+                st.pop += new
+                st.spawned += new
+            else:
+                st.spawn_debt += n  # nowhere to appear yet (no active conflict zone)
+        dep = w.departures[t]
+        if dep.any():
+            whole = np.floor(dep)
+            new = (whole + (rng.random(len(dep)) < dep - whole)).astype(np.int64)
+            st.pop += new
+            st.spawned += new
+
+    def step(self) -> None:
+        st, w = self.state, self.world
+        t = st.day
+        L = w.net.n_places
+        st.arrivals = np.zeros(L, dtype=np.int64)
+        st.departures = np.zeros(L, dtype=np.int64)
+        st.spawned = np.zeros(L, dtype=np.int64)
+        self._update_places(t)
+        self._spawn(t)
+        # 1. decide: everyone staying somewhere may leave
+        movers = self.streams["move"].binomial(st.pop, self._movechance)
+        nodes = np.arange(L, dtype=np.int64)
+        has = movers > 0
+        wave = self._depart(nodes[has], movers[has], np.zeros(int(has.sum())))
+        if st.resting.any():
+            s = np.flatnonzero(st.resting)
+            c = st.resting[s]
+            st.resting[s] = 0
+            wave.append(self._follow(s, self._link_src_of_slot[s], c, np.zeros(len(s))))
+        # 2. travel: today's arrivals from multi-day hops join same-day hops
+        arriving = st.transit[:, st.head]
+        s = np.flatnonzero(arriving)
+        if len(s):
+            wave.append((s, arriving[s].copy(), self.slot_last_km[s]))
+            st.transit[s, st.head] = 0
+        self._travel(wave)
+        st.head = (st.head + 1) % self.ring
+        st.day += 1
+
+    def in_transit_to(self) -> IntArray:
+        out = np.zeros(self.world.net.n_places, dtype=np.int64)
+        on = self.state.transit.sum(axis=1)
+        np.add.at(out, self._link_dst_of_slot, on)
+        return out
+
+    def run(self) -> DailyRecord:
+        T, L = self.world.days, self.world.net.n_places
+        rec = {
+            k: np.zeros((T, L), dtype=np.int64)
+            for k in ("population", "arrivals", "departures", "spawned", "in_transit")
+        }
+        for t in range(T):
+            self.step()
+            rec["population"][t] = self.state.pop
+            rec["arrivals"][t] = self.state.arrivals
+            rec["departures"][t] = self.state.departures
+            rec["spawned"][t] = self.state.spawned
+            rec["in_transit"][t] = self.in_transit_to()
+        return DailyRecord(**rec)
+
+
+def _first_only(shape: tuple[int, ...]) -> FloatArray:
+    out = np.zeros(shape)
+    if shape[-1]:
+        out[..., 0] = 1.0
+    return out

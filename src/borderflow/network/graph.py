@@ -1,0 +1,168 @@
+"""The route network compiled to arrays, and the loop-free paths people choose between.
+
+Routes are two-way; each becomes two directed links. A *path* is a loop-free sequence of
+links from an origin, as long as the awareness level allows (marker places do not use up
+a level, as in Flee). A path's hops are *slots*: the engine keeps people in transit per
+slot, so people following a multi-hop plan stay distinguishable while people without one
+are simply counts per place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from borderflow.scenario.model import Scenario
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Places, directed links and enumerated paths as flat arrays."""
+
+    names: tuple[str, ...]
+    index: dict[str, int]
+    country: IntArray  # country id per place
+    countries: tuple[str, ...]
+    # directed links
+    link_src: IntArray
+    link_dst: IntArray
+    link_km: FloatArray
+    link_speed: FloatArray  # km/day on this link
+    link_reverse: IntArray  # the opposite direction's link id
+    # paths: origin, destination, total km, first slot
+    path_origin: IntArray
+    path_dest: IntArray
+    path_km: FloatArray
+    path_links: IntArray  # (P, H) link ids, -1 padded
+    path_first_slot: IntArray
+    # slots: one per hop of a path
+    slot_link: IntArray
+    slot_next: IntArray  # next slot of the same path, -1 at the last hop
+    slot_path: IntArray
+    # per-origin table of its paths, -1 padded: (L, J)
+    origin_paths: IntArray
+
+    @property
+    def n_places(self) -> int:
+        return len(self.names)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.link_src)
+
+    def link_id(self, a: str, b: str) -> int:
+        ia, ib = self.index[a], self.index[b]
+        hits = np.flatnonzero((self.link_src == ia) & (self.link_dst == ib))
+        if len(hits) == 0:
+            raise KeyError(f"no route from {a} to {b}")
+        return int(hits[0])
+
+
+def _enumerate_paths(
+    n: int, out_links: list[list[int]], link_dst: list[int], is_marker: list[bool], awareness: int
+) -> list[list[int]]:
+    """Loop-free link sequences per origin, ending at non-marker places (Flee's rule)."""
+    paths: list[list[int]] = []
+
+    def walk(origin_and_visited: list[int], links: list[int], step: int) -> None:
+        last = links[-1]
+        end = link_dst[last]
+        if not is_marker[end]:
+            paths.append(links)
+        else:
+            step -= 1  # a marker does not use up a level of awareness
+        if awareness > step:
+            for nxt in out_links[end]:
+                if link_dst[nxt] in origin_and_visited or link_dst[nxt] == end:
+                    continue
+                walk([*origin_and_visited, end], [*links, nxt], step + 1)
+
+    for origin in range(n):
+        for first in out_links[origin]:
+            walk([origin], [first], 1)
+    return paths
+
+
+def build_network(scenario: Scenario) -> Network:
+    names = tuple(p.name for p in scenario.places)
+    index = {n: i for i, n in enumerate(names)}
+    countries = tuple(sorted({p.country for p in scenario.places}))
+    cidx = {c: i for i, c in enumerate(countries)}
+    rules = scenario.move_rules
+    src: list[int] = []
+    dst: list[int] = []
+    km: list[float] = []
+    speed: list[float] = []
+    rev: list[int] = []
+    for r in scenario.routes:
+        a, b = index[r.a], index[r.b]
+        v = (
+            r.max_move_speed
+            if r.max_move_speed is not None
+            else (rules.max_walk_speed if r.mode == "foot" else rules.max_move_speed)
+        )
+        base = len(src)
+        src += [a, b]
+        dst += [b, a]
+        km += [r.distance_km, r.distance_km]
+        speed += [v, v]
+        rev += [base + 1, base]
+    n = len(names)
+    out_links: list[list[int]] = [[] for _ in range(n)]
+    for i, s in enumerate(src):
+        out_links[s].append(i)
+    is_marker = [p.kind in ("marker", "forward") for p in scenario.places]
+    paths = (
+        _enumerate_paths(n, out_links, dst, is_marker, rules.awareness_level)
+        if rules.awareness_level > 0
+        else [[link] for links in out_links for link in links]  # level 0: any neighbouring link
+    )
+    depth = max((len(p) for p in paths), default=1)
+    path_links = np.full((len(paths), depth), -1, dtype=np.int64)
+    slot_link: list[int] = []
+    slot_next: list[int] = []
+    slot_path: list[int] = []
+    first_slot: list[int] = []
+    for pi, p in enumerate(paths):
+        path_links[pi, : len(p)] = p
+        first_slot.append(len(slot_link))
+        for h, link in enumerate(p):
+            slot_link.append(link)
+            slot_path.append(pi)
+            slot_next.append(len(slot_link) if h + 1 < len(p) else -1)
+    p_origin = np.array([src[p[0]] for p in paths], dtype=np.int64)
+    p_dest = np.array([dst[p[-1]] for p in paths], dtype=np.int64)
+    p_km = np.array([sum(km[x] for x in p) for p in paths], dtype=np.float64)
+    per_origin: list[list[int]] = [[] for _ in range(n)]
+    for pi, o in enumerate(p_origin):
+        per_origin[int(o)].append(pi)
+    width = max((len(x) for x in per_origin), default=0) or 1
+    origin_paths = np.full((n, width), -1, dtype=np.int64)
+    for o, ps in enumerate(per_origin):
+        origin_paths[o, : len(ps)] = ps
+    return Network(
+        names=names,
+        index=index,
+        country=np.array([cidx[p.country] for p in scenario.places], dtype=np.int64),
+        countries=countries,
+        link_src=np.array(src, dtype=np.int64),
+        link_dst=np.array(dst, dtype=np.int64),
+        link_km=np.array(km, dtype=np.float64),
+        link_speed=np.array(speed, dtype=np.float64),
+        link_reverse=np.array(rev, dtype=np.int64),
+        path_origin=p_origin,
+        path_dest=p_dest,
+        path_km=p_km,
+        path_links=path_links,
+        path_first_slot=np.array(first_slot, dtype=np.int64),
+        slot_link=np.array(slot_link, dtype=np.int64),
+        slot_next=np.array(slot_next, dtype=np.int64),
+        slot_path=np.array(slot_path, dtype=np.int64),
+        origin_paths=origin_paths,
+    )

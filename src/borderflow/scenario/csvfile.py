@@ -1,0 +1,129 @@
+"""Reading small CSV files with line numbers, so that every error can point at a line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from borderflow.scenario.errors import ScenarioError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a scenario CSV larger than this is surely a mistake
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its 1-based line number and stripped cells."""
+
+    path: Path
+    line: int
+    cells: list[str]
+
+    def error(self, problem: str, column: str | None = None) -> ScenarioError:
+        where = f"line {self.line}" + (f", column {column}" if column else "")
+        return ScenarioError(self.path, where, problem)
+
+    def cell(self, index: int, column: str) -> str:
+        if index >= len(self.cells):
+            raise self.error(f"missing value; expected {index + 1} columns, found {len(self.cells)}", column)
+        return self.cells[index]
+
+    def number(self, index: int, column: str, *, allow_empty: float | None = None) -> float:
+        text = self.cell(index, column)
+        if text == "" and allow_empty is not None:
+            return allow_empty
+        try:
+            value = float(text)
+        except ValueError:
+            raise self.error(f"expected a number, found {text!r}", column) from None
+        if not math.isfinite(value):
+            raise self.error(f"expected a finite number, found {text!r}", column)
+        return value
+
+    def integer(self, index: int, column: str, *, allow_empty: int | None = None) -> int:
+        text = self.cell(index, column)
+        if text == "" and allow_empty is not None:
+            return allow_empty
+        value = self.number(index, column)
+        if value != int(value):
+            raise self.error(f"expected a whole number, found {text!r}", column)
+        return int(value)
+
+    def date(self, index: int, column: str) -> dt.date:
+        text = self.cell(index, column)
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise self.error(f"expected a date YYYY-MM-DD, found {text!r}", column) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text, decoded as UTF-8 (a BOM is allowed); clear errors otherwise."""
+    if not path.exists():
+        raise ScenarioError(path, None, "file not found")
+    if not path.is_file():
+        raise ScenarioError(path, None, "expected a file, found a folder")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(path, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            path, f"line {line}", f"byte 0x{raw[exc.start]:02x} is not UTF-8; expected UTF-8 text"
+        ) from None
+
+
+def rows(path: Path, *, required: bool = True) -> Iterator[Row]:
+    """Data rows of a CSV file: blank rows and rows whose first cell starts with '#' skipped."""
+    text = read_text(path)
+    if required and not text.strip():
+        raise ScenarioError(path, None, "file is empty; expected CSV rows")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for cells in reader:
+            stripped = [c.strip() for c in cells]
+            if not any(stripped):
+                continue
+            if stripped[0].startswith("#"):
+                continue
+            yield Row(path, reader.line_num, stripped)
+    except csv.Error as exc:
+        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+
+
+def header_and_rows(path: Path, header_if: Callable[[str], bool] | None = None) -> tuple[list[str], list[Row]]:
+    """The header (first row, '#' allowed, lower-cased) and the data rows after it.
+
+    With `header_if`, the first row is a header only if its first cell passes the test;
+    otherwise the header is empty and every row is data.
+    """
+    text = read_text(path)
+    if not text.strip():
+        raise ScenarioError(path, None, "file is empty; expected a header row and data rows")
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    data: list[Row] = []
+    try:
+        for cells in reader:
+            stripped = [c.strip() for c in cells]
+            if not any(stripped):
+                continue
+            if header is None:
+                if header_if is None or header_if(stripped[0]):
+                    header = [c.lstrip("#").strip().lower() for c in stripped]
+                    continue
+                header = []
+            if stripped[0].startswith("#"):
+                continue
+            data.append(Row(path, reader.line_num, stripped))
+    except csv.Error as exc:
+        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+    assert header is not None
+    return header, data

@@ -1,0 +1,272 @@
+"""The scenario model: typed, validated, and strict (unknown keys are errors).
+
+A scenario is pure data: places, routes, dated events, observations, rule parameters and
+the seed. Readers (native YAML, Flee folders) build it; the engine compiles it to arrays.
+Every default is declared once, here, with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    """Base for every scenario object: unknown keys rejected, values immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# Kinds of place. Movement rules read these; see docs/scenario-reference.md.
+PlaceKind = Literal["conflict", "town", "camp", "idpcamp", "marker", "forward"]
+
+
+class Place(Strict):
+    """A node of the route network."""
+
+    name: Name
+    kind: PlaceKind = "town"  # an ordinary place people pass through or stay in
+    country: str = "unknown"  # places outside the home country are "foreign"
+    region: str = ""
+    lat: FiniteFloat | None = Field(default=None, ge=-90, le=90)
+    lon: FiniteFloat | None = Field(default=None, ge=-180, le=180)
+    population: Annotated[int, Field(ge=0)] = 0  # residents (spawn weight in conflict zones)
+    capacity: Annotated[int, Field(ge=0)] | None = None  # camp capacity in people; None = unlimited
+    # Flee starts a conflict-zone row with conflict_date > 0 as a town; the conflict
+    # itself arrives through a Conflict event.
+    source: str | None = None  # where the figures come from (free text)
+
+
+TravelMode = Literal["foot", "road", "rail", "any"]
+
+
+class Route(Strict):
+    """A two-way link between two places."""
+
+    a: Name
+    b: Name
+    distance_km: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    mode: TravelMode = "any"  # "any" = the rules' max_move_speed applies
+    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # km/day override
+    forced_redirection: Literal[0, 1, 2] = 0  # carried from Flee folders; no effect in Flee 3.1 rules
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _distinct_ends(self) -> Route:
+        if self.a == self.b:
+            raise ValueError(f"route from {self.a!r} to itself: a route joins two different places")
+        return self
+
+
+ClosureKind = Literal["country", "location", "link", "camp", "idpcamp", "remove_forced_redirection"]
+
+
+class Closure(Strict):
+    """A dated closure, applied on `start` and reversed on `end` (None = never reversed)."""
+
+    kind: ClosureKind
+    a: Name
+    b: str = ""  # second country/place for country and link closures
+    start: dt.date
+    end: dt.date | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Closure:
+        if self.kind in ("country", "link", "remove_forced_redirection") and not self.b:
+            raise ValueError(f"a {self.kind} closure needs both 'a' and 'b'")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"closure ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Conflict(Strict):
+    """A place is a conflict zone from `start` until `end` (exclusive; None = to the end)."""
+
+    place: Name
+    start: dt.date
+    end: dt.date | None = None
+    intensity: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Conflict:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"conflict ends ({self.end}) on or before it starts ({self.start})")
+        return self
+
+
+class Departure(Strict):
+    """People setting out from a place: `per_day` new people each day from start to end."""
+
+    place: Name
+    start: dt.date
+    end: dt.date  # inclusive
+    per_day: NonNegFloat  # expected people a day; fractional parts are drawn at random
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Departure:
+        if self.end < self.start:
+            raise ValueError(f"departure ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class ObservationPoint(Strict):
+    date: dt.date
+    count: NonNegFloat
+
+
+class Observation(Strict):
+    """Observed counts at one place (linearly interpolated between points)."""
+
+    place: Name
+    points: Annotated[list[ObservationPoint], Field(min_length=1)]
+    # Level-1 registration correction date (Flee's registration_corrections.csv).
+    correction_date: dt.date | None = None
+    source: str | None = None
+
+    @field_validator("points")
+    @classmethod
+    def _sorted(cls, points: list[ObservationPoint]) -> list[ObservationPoint]:
+        dates = [p.date for p in points]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("observation dates must be strictly increasing")
+        return points
+
+
+class MoveRules(Strict):
+    """Flee's movement rules; names and defaults follow Flee's simsetting.yml."""
+
+    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 360.0  # km a day on a link
+    max_walk_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 35.0  # km a day on foot
+    foreign_weight: NonNegFloat = 1.0  # score factor for places in another country
+    camp_weight: NonNegFloat = 1.0  # score factor for camps
+    conflict_weight: NonNegFloat = 1.0 / math.sqrt(10.0)  # score base for conflict zones
+    conflict_movechance: Probability = 1.0  # daily chance of leaving a conflict zone
+    camp_movechance: Probability = 0.001  # daily chance of leaving a camp
+    idpcamp_movechance: Probability = 0.1  # daily chance of leaving an IDP camp
+    default_movechance: Probability = 0.3  # daily chance of leaving a town
+    awareness_level: Annotated[int, Field(ge=0, le=4)] = 1  # links deep a route may look
+    capacity_buffer: Probability = 0.9  # share of capacity where a camp starts to look full
+    capacity_scaling: NonNegFloat = 1.0  # multiplies every camp capacity
+    softening: NonNegFloat = 10.0  # km added to every route length
+    weight_softening: NonNegFloat = 0.0  # added to every destination score
+    weight_power: NonNegFloat = 1.0  # exponent on route weights
+    distance_power: NonNegFloat = 1.0  # exponent on route length
+
+
+class SpawnRules(Strict):
+    """How new people enter: Flee's data-driven spawning, or explicit departures."""
+
+    insert_day0: bool = True  # camps start with their observed day-0 count
+    sum_from_camps: bool = True  # daily new people = change in the sum of observed camps
+    conflict_zone_spawning_only: bool = True  # new people appear only in conflict zones
+    conflict_spawn_decay: list[NonNegFloat] | None = None  # factor per 30 days since a conflict began
+    data_driven: bool = True  # spawn from observations (Flee); False: only `departures`
+
+
+class Scenario(Strict):
+    """A whole scenario: everything one run needs besides the seed override."""
+
+    schema_version: Literal[1] = 1
+    name: Name
+    description: str = ""
+    start_date: dt.date
+    days: Annotated[int, Field(ge=1, le=100_000)]
+    seed: Annotated[int, Field(ge=0)] = 0
+    hasten: Annotated[int, Field(ge=1)] = 1  # 1 simulated unit = hasten people (Flee's scale-down)
+    places: Annotated[list[Place], Field(min_length=1)]
+    routes: list[Route] = []
+    closures: list[Closure] = []
+    conflicts: list[Conflict] = []
+    departures: list[Departure] = []
+    observations: list[Observation] = []
+    total_observed: list[ObservationPoint] | None = None  # Flee's refugees.csv (all displaced)
+    move_rules: MoveRules = MoveRules()
+    spawn_rules: SpawnRules = SpawnRules()
+    notes: list[str] = []  # what readers could not carry over (reported, never silent)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        names = [p.name for p in self.places]
+        seen: set[str] = set()
+        for i, n in enumerate(names):
+            if n in seen:
+                raise ValueError(f"places[{i}].name: duplicate place name {n!r}; names must be unique")
+            seen.add(n)
+        countries = {p.country for p in self.places}
+        end = self.end_date
+
+        def need_place(field: str, name: str) -> None:
+            if name not in seen:
+                raise ValueError(f"{field}: unknown place {name!r}; expected one of the places")
+
+        def need_in_period(field: str, d: dt.date | None) -> None:
+            if d is not None and not (self.start_date <= d <= end):
+                raise ValueError(f"{field}: date {d} outside the simulated period {self.start_date}..{end}")
+
+        pairs: set[frozenset[str]] = set()
+        for i, r in enumerate(self.routes):
+            need_place(f"routes[{i}].a", r.a)
+            need_place(f"routes[{i}].b", r.b)
+            key = frozenset((r.a, r.b))
+            if key in pairs:
+                raise ValueError(f"routes[{i}]: second route between {r.a!r} and {r.b!r}")
+            pairs.add(key)
+        for i, c in enumerate(self.closures):
+            if c.kind == "country":
+                for fld, v in (("a", c.a), ("b", c.b)):
+                    if v not in countries:
+                        raise ValueError(f"closures[{i}].{fld}: unknown country {v!r}")
+            else:
+                need_place(f"closures[{i}].a", c.a)
+                if c.b:
+                    need_place(f"closures[{i}].b", c.b)
+            if c.kind == "link" and frozenset((c.a, c.b)) not in pairs:
+                raise ValueError(f"closures[{i}]: no route between {c.a!r} and {c.b!r} to close")
+            need_in_period(f"closures[{i}].start", c.start)
+        for i, k in enumerate(self.conflicts):
+            need_place(f"conflicts[{i}].place", k.place)
+            need_in_period(f"conflicts[{i}].start", k.start)
+        for i, d in enumerate(self.departures):
+            need_place(f"departures[{i}].place", d.place)
+            need_in_period(f"departures[{i}].start", d.start)
+            need_in_period(f"departures[{i}].end", d.end)
+        obs_seen: set[str] = set()
+        for i, o in enumerate(self.observations):
+            need_place(f"observations[{i}].place", o.place)
+            if o.place in obs_seen:
+                raise ValueError(f"observations[{i}].place: {o.place!r} observed twice")
+            obs_seen.add(o.place)
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        """The last simulated day."""
+        return self.start_date + dt.timedelta(days=self.days - 1)
+
+    def day_of(self, d: dt.date) -> int:
+        """Days since the start date."""
+        return (d - self.start_date).days
+
+    def with_hasten(self, hasten: int) -> Scenario:
+        """A copy simulated with `hasten` people per simulated unit."""
+        return self.model_copy(update={"hasten": hasten})
+
+    def with_seed(self, seed: int) -> Scenario:
+        return self.model_copy(update={"seed": seed})
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON form (seed excluded): identifies the inputs."""
+        data = self.model_dump_json(exclude={"seed"})
+        return hashlib.sha256(data.encode()).hexdigest()
