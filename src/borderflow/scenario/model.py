@@ -34,16 +34,18 @@ class Place(Strict):
     """A node of the route network."""
 
     name: Name
-    kind: PlaceKind = "town"  # an ordinary place people pass through or stay in
-    country: str = "unknown"  # places outside the home country are "foreign"
+    kind: PlaceKind = Field(
+        "town",
+        description="town: people stay or move on; conflict: a source of displacement while a Conflict is active; "
+        "camp/idpcamp: a destination with low move chance; marker/forward: pass-through points",
+    )
+    country: str = Field("unknown", description='places outside the home country are "foreign"')
     region: str = ""
     lat: FiniteFloat | None = Field(default=None, ge=-90, le=90)
     lon: FiniteFloat | None = Field(default=None, ge=-180, le=180)
-    population: Annotated[int, Field(ge=0)] = 0  # residents (spawn weight in conflict zones)
-    capacity: Annotated[int, Field(ge=0)] | None = None  # camp capacity in people; None = unlimited
-    # Flee starts a conflict-zone row with conflict_date > 0 as a town; the conflict
-    # itself arrives through a Conflict event.
-    source: str | None = None  # where the figures come from (free text)
+    population: Annotated[int, Field(ge=0)] = Field(0, description="residents (spawn weight in conflict zones)")
+    capacity: Annotated[int, Field(ge=0)] | None = Field(None, description="camp capacity in people; None = unlimited")
+    source: str | None = Field(None, description="where the figures come from (free text)")
 
 
 TravelMode = Literal["foot", "road", "rail", "any"]
@@ -55,9 +57,13 @@ class Route(Strict):
     a: Name
     b: Name
     distance_km: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    mode: TravelMode = "any"  # "any" = the rules' max_move_speed applies
-    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # km/day override
-    forced_redirection: Literal[0, 1, 2] = 0  # carried from Flee folders; no effect in Flee 3.1 rules
+    mode: TravelMode = Field("any", description='"any" = the rules\' max_move_speed applies')
+    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="km/day override"
+    )
+    forced_redirection: Literal[0, 1, 2] = Field(
+        0, description="carried from Flee folders; no effect in Flee 3.1 rules"
+    )
     source: str | None = None
 
     @model_validator(mode="after")
@@ -75,9 +81,9 @@ class Closure(Strict):
 
     kind: ClosureKind
     a: Name
-    b: str = ""  # second country/place for country and link closures
-    start: dt.date
-    end: dt.date | None = None
+    b: str = Field("", description="second country/place for country and link closures")
+    start: dt.date = Field(description="day the closure takes effect")
+    end: dt.date | None = Field(None, description="day it is reversed (none = never)")
     source: str | None = None
 
     @model_validator(mode="after")
@@ -93,8 +99,8 @@ class Conflict(Strict):
     """A place is a conflict zone from `start` until `end` (exclusive; None = to the end)."""
 
     place: Name
-    start: dt.date
-    end: dt.date | None = None
+    start: dt.date = Field(description="first day of the conflict")
+    end: dt.date | None = Field(None, description="first day without it (none = to the end)")
     intensity: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     source: str | None = None
 
@@ -110,8 +116,8 @@ class Departure(Strict):
 
     place: Name
     start: dt.date
-    end: dt.date  # inclusive
-    per_day: NonNegFloat  # expected people a day; fractional parts are drawn at random
+    end: dt.date = Field(description="last day of departures (inclusive)")
+    per_day: NonNegFloat = Field(description="expected people a day; fractional parts are drawn at random")
     source: str | None = None
 
     @model_validator(mode="after")
@@ -147,54 +153,56 @@ class Observation(Strict):
 class MoveRules(Strict):
     """Flee's movement rules; names and defaults follow Flee's simsetting.yml."""
 
-    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 360.0  # km a day on a link
-    max_walk_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 35.0  # km a day on foot
-    foreign_weight: NonNegFloat = 1.0  # score factor for places in another country
-    camp_weight: NonNegFloat = 1.0  # score factor for camps
-    conflict_weight: NonNegFloat = 1.0 / math.sqrt(10.0)  # score base for conflict zones
-    conflict_movechance: Probability = 1.0  # daily chance of leaving a conflict zone
-    camp_movechance: Probability = 0.001  # daily chance of leaving a camp
-    idpcamp_movechance: Probability = 0.1  # daily chance of leaving an IDP camp
-    default_movechance: Probability = 0.3  # daily chance of leaving a town
-    awareness_level: Annotated[int, Field(ge=0, le=4)] = 1  # links deep a route may look
-    capacity_buffer: Probability = 0.9  # share of capacity where a camp starts to look full
-    capacity_scaling: NonNegFloat = 1.0  # multiplies every camp capacity
-    softening: NonNegFloat = 10.0  # km added to every route length
-    weight_softening: NonNegFloat = 0.0  # added to every destination score
-    weight_power: NonNegFloat = 1.0  # exponent on route weights
-    distance_power: NonNegFloat = 1.0  # exponent on route length
+    max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(360.0, description="km a day on a link")
+    max_walk_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(35.0, description="km a day on foot")
+    foreign_weight: NonNegFloat = Field(1.0, description="score factor for places in another country")
+    camp_weight: NonNegFloat = Field(1.0, description="score factor for camps")
+    conflict_weight: NonNegFloat = Field(1.0 / math.sqrt(10.0), description="score base for conflict zones")
+    conflict_movechance: Probability = Field(1.0, description="daily chance of leaving a conflict zone")
+    camp_movechance: Probability = Field(0.001, description="daily chance of leaving a camp")
+    idpcamp_movechance: Probability = Field(0.1, description="daily chance of leaving an IDP camp")
+    default_movechance: Probability = Field(0.3, description="daily chance of leaving a town")
+    awareness_level: Annotated[int, Field(ge=0, le=4)] = Field(1, description="links deep a route may look")
+    capacity_buffer: Probability = Field(0.9, description="share of capacity where a camp starts to look full")
+    capacity_scaling: NonNegFloat = Field(1.0, description="multiplies every camp capacity")
+    softening: NonNegFloat = Field(10.0, description="km added to every route length")
+    weight_softening: NonNegFloat = Field(0.0, description="added to every destination score")
+    weight_power: NonNegFloat = Field(1.0, description="exponent on route weights")
+    distance_power: NonNegFloat = Field(1.0, description="exponent on route length")
 
 
 class SpawnRules(Strict):
     """How new people enter: Flee's data-driven spawning, or explicit departures."""
 
-    insert_day0: bool = True  # camps start with their observed day-0 count
-    sum_from_camps: bool = True  # daily new people = change in the sum of observed camps
-    conflict_zone_spawning_only: bool = True  # new people appear only in conflict zones
-    conflict_spawn_decay: list[NonNegFloat] | None = None  # factor per 30 days since a conflict began
-    data_driven: bool = True  # spawn from observations (Flee); False: only `departures`
+    insert_day0: bool = Field(True, description="camps start with their observed day-0 count")
+    sum_from_camps: bool = Field(True, description="daily new people = change in the sum of observed camps")
+    conflict_zone_spawning_only: bool = Field(True, description="new people appear only in conflict zones")
+    conflict_spawn_decay: list[NonNegFloat] | None = Field(
+        None, description="factor per 30 days since a conflict began"
+    )
+    data_driven: bool = Field(True, description="spawn from observations (Flee); False: only `departures`")
 
 
 class Scenario(Strict):
     """A whole scenario: everything one run needs besides the seed override."""
 
     schema_version: Literal[1] = 1
-    name: Name
-    description: str = ""
-    start_date: dt.date
-    days: Annotated[int, Field(ge=1, le=100_000)]
-    seed: Annotated[int, Field(ge=0)] = 0
-    hasten: Annotated[int, Field(ge=1)] = 1  # 1 simulated unit = hasten people (Flee's scale-down)
-    places: Annotated[list[Place], Field(min_length=1)]
-    routes: list[Route] = []
-    closures: list[Closure] = []
-    conflicts: list[Conflict] = []
-    departures: list[Departure] = []
-    observations: list[Observation] = []
-    total_observed: list[ObservationPoint] | None = None  # Flee's refugees.csv (all displaced)
-    move_rules: MoveRules = MoveRules()
-    spawn_rules: SpawnRules = SpawnRules()
-    notes: list[str] = []  # what readers could not carry over (reported, never silent)
+    name: Name = Field(description="short name, used for the results folder")
+    description: str = Field("", description="what the scenario represents")
+    start_date: dt.date = Field(description="the first simulated day")
+    days: Annotated[int, Field(ge=1, le=100_000)] = Field(description="number of simulated days")
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="default random seed (a run may override it)")
+    hasten: Annotated[int, Field(ge=1)] = Field(1, description="1 simulated unit = hasten people (Flee's scale-down)")
+    places: Annotated[list[Place], Field(min_length=1)] = Field(description="the nodes; names must be unique")
+    routes: list[Route] = Field([], description="two-way links between places")
+    closures: list[Closure] = Field([], description="dated closures of links, places, borders or camps")
+    conflicts: list[Conflict] = Field([], description="dated conflict periods (drive data-driven spawning)")
+    departures: list[Departure] = Field([], description="people setting out from places on given days")
+    observations: list[Observation] = Field([], description="observed counts to validate against")
+    total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
+    move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
+    spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
+    notes: list[str] = Field([], description="what readers could not carry over (reported, never silent)")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
