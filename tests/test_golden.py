@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from golden_cases import CASES, summarise
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

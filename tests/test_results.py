@@ -23,7 +23,19 @@ TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 def test_to_pandas_is_tidy_and_consistent() -> None:
     result = borderflow.run(TINY, seed=1)
     df = result.to_pandas()
-    assert list(df.columns) == ["date", "day", "place", "population", "arrivals", "departures", "new", "in_transit"]
+    assert list(df.columns) == [
+        "date",
+        "day",
+        "place",
+        "population",
+        "arrivals",
+        "departures",
+        "new",
+        "in_transit",
+        "returned",
+        "settled",
+        "removed_in_transit",
+    ]
     assert len(df) == result.world.days * len(result.places)
     last = df[df.day == df.day.max()]
     # nobody is lost: everyone who appeared is staying somewhere or on the road

@@ -7,22 +7,29 @@ from pathlib import Path
 
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
+from borderflow.policies import build_policies
 from borderflow.results.result import Result
-from borderflow.scenario import Scenario, load_scenario
+from borderflow.scenario import Scenario, ScenarioError, load_scenario
 
 
-def run(scenario: Scenario | str | Path | None = None, seed: int | None = None) -> Result:
-    """Run a scenario (object, file, Flee folder or built-in name) with a seed.
+def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:
+    """Run a scenario (object, file, Flee folder or built-in name) with a seed and a policy package.
 
-    The seed defaults to the scenario's own. The same scenario and seed give identical
-    results.
+    The seed defaults to the scenario's own. The same scenario, seed and package give
+    identical results; two packages run with one seed share their random numbers.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
+    if policy is not None and policy not in scenario.policies:
+        known = ", ".join(scenario.policies) or "none defined"
+        raise ScenarioError(scenario.name, "policies", f"no policy package {policy!r}; expected one of: {known}")
     t0 = time.perf_counter()
     world = compile_world(scenario)
+    policies = build_policies(scenario.policies[policy], world) if policy is not None else []
     t1 = time.perf_counter()
-    record = Simulation(world, seed).run()
+    record = Simulation(world, seed, policies).run()
     t2 = time.perf_counter()
-    return Result(world=world, seed=seed, record=record, timings={"compile_s": t1 - t0, "simulate_s": t2 - t1})
+    return Result(
+        world=world, seed=seed, record=record, policy=policy, timings={"compile_s": t1 - t0, "simulate_s": t2 - t1}
+    )

@@ -13,13 +13,19 @@ same day -> the day's counts are recorded.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import CAMP, IDPCAMP, World
-from borderflow.network.graph import FloatArray, IntArray
+from borderflow.network.graph import BoolArray, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from borderflow.policies.base import Day, Policy
 
 MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
 
@@ -38,6 +44,9 @@ class State:
     arrivals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     departures: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     spawned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    returned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    settled: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    removed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,18 @@ class DailyRecord:
     departures: IntArray
     spawned: IntArray
     in_transit: IntArray  # people on links heading to the place
+    returned: IntArray  # people moved away from the place by enforcement
+    settled: IntArray  # people who left the flow at the place (permits, incentives)
+    removed: IntArray  # people taken off the road while heading to the place
 
 
 class Simulation:
     """One run of a compiled world with its own random streams."""
 
-    def __init__(self, world: World, seed: int) -> None:
+    def __init__(self, world: World, seed: int, policies: Sequence[Policy] = ()) -> None:
         self.world = world
         self.streams = Streams(seed)
+        self.policies = list(policies)
         net = world.net
         rules = world.scenario.move_rules
         speed = net.link_speed[net.slot_link]
@@ -109,10 +122,30 @@ class Simulation:
         self._spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
         net = w.net
         self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
-        links = net.path_links
-        open_l = w.link_open[t]
+        self._set_link_open(w.link_open[t].copy())
+
+    def _set_link_open(self, open_l: BoolArray) -> None:
+        links = self.world.net.path_links
         self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
         self._link_open = open_l
+
+    def _policy_day(self, t: int) -> Day:
+        from borderflow.policies.base import Day
+
+        st, w = self.state, self.world
+        return Day(
+            day=t,
+            date=w.scenario.start_date + dt.timedelta(days=t),
+            world=w,
+            pop=st.pop,
+            transit=st.transit,
+            movechance_factor=np.ones(w.net.n_places),
+            link_open=self._link_open,
+            returned=st.returned,
+            settled=st.settled,
+            removed_in_transit=st.removed,
+            rng=self.streams["policy"],
+        )
 
     def _decay(self, t: int, since: IntArray) -> FloatArray:
         steps = self.world.scenario.spawn_rules.conflict_spawn_decay
@@ -262,8 +295,19 @@ class Simulation:
         st.arrivals = np.zeros(L, dtype=np.int64)
         st.departures = np.zeros(L, dtype=np.int64)
         st.spawned = np.zeros(L, dtype=np.int64)
+        st.returned = np.zeros(L, dtype=np.int64)
+        st.settled = np.zeros(L, dtype=np.int64)
+        st.removed = np.zeros(L, dtype=np.int64)
         self._update_places(t)
         self._spawn(t)
+        ctx = self._policy_day(t) if self.policies else None
+        if ctx is not None:
+            for policy in self.policies:
+                if policy.active(t):
+                    ctx.rng = self.streams[policy.stream]
+                    policy.before_moves(ctx)
+            self._movechance = np.clip(self._movechance * ctx.movechance_factor, 0.0, 1.0)
+            self._set_link_open(ctx.link_open)
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
         nodes = np.arange(L, dtype=np.int64)
@@ -281,6 +325,11 @@ class Simulation:
             wave.append((s, arriving[s].copy(), self.slot_last_km[s]))
             st.transit[s, st.head] = 0
         self._travel(wave)
+        if ctx is not None:
+            for policy in self.policies:
+                if policy.active(t):
+                    ctx.rng = self.streams[policy.stream]
+                    policy.after_moves(ctx)
         st.head = (st.head + 1) % self.ring
         st.day += 1
 
@@ -294,7 +343,7 @@ class Simulation:
         T, L = self.world.days, self.world.net.n_places
         rec = {
             k: np.zeros((T, L), dtype=np.int64)
-            for k in ("population", "arrivals", "departures", "spawned", "in_transit")
+            for k in ("population", "arrivals", "departures", "spawned", "in_transit", "returned", "settled", "removed")
         }
         for t in range(T):
             self.step()
@@ -303,6 +352,9 @@ class Simulation:
             rec["departures"][t] = self.state.departures
             rec["spawned"][t] = self.state.spawned
             rec["in_transit"][t] = self.in_transit_to()
+            rec["returned"][t] = self.state.returned
+            rec["settled"][t] = self.state.settled
+            rec["removed"][t] = self.state.removed
         return DailyRecord(**rec)
 
 

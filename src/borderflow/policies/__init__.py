@@ -1,0 +1,31 @@
+"""Policies as pluggable, dated components: one module per lever.
+
+`build_policies` turns a package of specs (scenario data) into components for one run.
+Adding a lever means one spec in scenario/policy_specs.py, one module here, one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from borderflow.engine.world import World
+from borderflow.policies.base import Day, Policy
+from borderflow.policies.close_route import CloseRoutePolicy
+from borderflow.policies.incentives import IncentivesPolicy
+from borderflow.policies.rail_watch import RailWatchPolicy
+from borderflow.policies.returns import ReturnsPolicy
+from borderflow.scenario.policy_specs import CloseRoute, Incentives, PolicySpec, RailWatch, Returns
+
+REGISTRY: dict[type[PolicySpec], type[Policy]] = {
+    Returns: ReturnsPolicy,
+    RailWatch: RailWatchPolicy,
+    Incentives: IncentivesPolicy,
+    CloseRoute: CloseRoutePolicy,
+}
+
+
+def build_policies(specs: Sequence[PolicySpec], world: World) -> list[Policy]:
+    return [REGISTRY[type(s)](s, world) for s in specs]
+
+
+__all__ = ["REGISTRY", "Day", "Policy", "build_policies"]

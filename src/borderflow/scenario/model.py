@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from borderflow.scenario.policy_specs import AnyPolicy
+
 
 class Strict(BaseModel):
     """Base for every scenario object: unknown keys rejected, values immutable."""
@@ -202,6 +204,9 @@ class Scenario(Strict):
     total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
+    policies: dict[Name, list[AnyPolicy]] = Field(
+        {}, description="named policy packages: lists of dated policy components (see Policies below)"
+    )
     notes: list[str] = Field([], description="what readers could not carry over (reported, never silent)")
 
     @model_validator(mode="after")
@@ -256,6 +261,12 @@ class Scenario(Strict):
             if o.place in obs_seen:
                 raise ValueError(f"observations[{i}].place: {o.place!r} observed twice")
             obs_seen.add(o.place)
+        for pkg, specs in self.policies.items():
+            for i, spec in enumerate(specs):
+                for n in spec.places_named():
+                    need_place(f"policies.{pkg}[{i}]", n)
+                if spec.start is not None:
+                    need_in_period(f"policies.{pkg}[{i}].start", spec.start)
         return self
 
     @property

@@ -1,0 +1,73 @@
+"""The policy interface: dated components with two hooks into the daily step.
+
+A policy never reaches into the engine's internals: it sees a `Day` context with the
+arrays it may change (move-chance factors, open links, people staying, people on the road)
+and its own random stream, named after the policy, so that adding or removing one policy
+leaves every other stream's numbers unchanged (common random numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderflow.engine.world import World
+from borderflow.network.graph import BoolArray, FloatArray, IntArray
+from borderflow.scenario.policy_specs import PolicySpec
+
+
+@dataclass
+class Day:
+    """What a policy may read and change on one day."""
+
+    day: int
+    date: dt.date
+    world: World
+    pop: IntArray  # (L,) people staying at each place, changed in place
+    transit: IntArray  # (S, R) people on the road per path hop and arrival slot, changed in place
+    movechance_factor: FloatArray  # (L,) multiplies today's move chances
+    link_open: BoolArray  # (E,) today's open links; a policy may only close
+    returned: IntArray  # (L,) tally: people moved away from each place by enforcement
+    settled: IntArray  # (L,) tally: people who left the flow at each place
+    removed_in_transit: IntArray  # (L,) tally: people taken off the road, by the place they were heading to
+    rng: np.random.Generator
+
+    def take(self, where: IntArray, share: float | FloatArray) -> IntArray:
+        """Draw, for each listed place, how many of its people are affected (binomial)."""
+        n = self.pop[where]
+        drawn: IntArray = self.rng.binomial(n, share)
+        return drawn
+
+
+class Policy:
+    """Base class: subclasses override `before_moves` and/or `after_moves`."""
+
+    def __init__(self, spec: PolicySpec, world: World) -> None:
+        self.spec = spec
+        sc = world.scenario
+        self.first_day = 0 if spec.start is None else sc.day_of(spec.start)
+        self.last_day = world.days - 1 if spec.end is None else sc.day_of(spec.end)
+        self.index = world.net.index
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def stream(self) -> str:
+        """Name of this policy's random stream: derived from its content, so the same
+        policy draws the same numbers in every package it appears in."""
+        digest = hashlib.sha256(self.spec.model_dump_json().encode()).hexdigest()[:16]
+        return f"policy:{digest}"
+
+    def active(self, day: int) -> bool:
+        return self.first_day <= day <= self.last_day
+
+    def before_moves(self, ctx: Day) -> None:
+        """Called after the day's events and new people, before anyone decides to move."""
+
+    def after_moves(self, ctx: Day) -> None:
+        """Called after the day's travel, before the day's counts are recorded."""

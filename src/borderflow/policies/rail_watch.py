@@ -1,0 +1,44 @@
+"""Rail watch and suspension: riders are taken off watched rail routes, or rail is closed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderflow.engine.world import World
+from borderflow.policies.base import Day, Policy
+from borderflow.scenario.policy_specs import RailWatch
+
+
+class RailWatchPolicy(Policy):
+    def __init__(self, spec: RailWatch, world: World) -> None:
+        super().__init__(spec, world)
+        net = world.net
+        if spec.routes is None:
+            rail = {frozenset((r.a, r.b)) for r in world.scenario.routes if r.mode == "rail"}
+        else:
+            rail = {frozenset(r) for r in spec.routes}
+        names = net.names
+        self.links = np.array(
+            [e for e in range(net.n_links) if frozenset((names[net.link_src[e]], names[net.link_dst[e]])) in rail],
+            dtype=np.int64,
+        )
+        self.slots = np.flatnonzero(np.isin(net.slot_link, self.links))
+        self.slot_dest = net.link_dst[net.slot_link[self.slots]]
+        self.share = spec.share_per_day
+        self.suspend = spec.suspend
+        self.to = None if spec.to is None else self.index[spec.to]
+
+    def before_moves(self, ctx: Day) -> None:
+        if self.suspend:
+            ctx.link_open[self.links] = False
+
+    def after_moves(self, ctx: Day) -> None:
+        if self.share <= 0 or len(self.slots) == 0:
+            return
+        riders = ctx.transit[self.slots]  # (k, R)
+        caught = ctx.rng.binomial(riders, self.share)
+        ctx.transit[self.slots] -= caught
+        per_slot = caught.sum(axis=1)
+        np.add.at(ctx.removed_in_transit, self.slot_dest, per_slot)
+        if self.to is not None:
+            ctx.pop[self.to] += int(per_slot.sum())

@@ -1,0 +1,116 @@
+"""The result of a run: tidy daily tables, the observed comparison and the manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from borderflow.engine.simulation import DailyRecord
+from borderflow.engine.world import World
+from borderflow.metrics import validation
+
+
+@dataclass(frozen=True)
+class Result:
+    """Outputs of one run, in people (simulated units x hasten)."""
+
+    world: World
+    seed: int
+    record: DailyRecord
+    policy: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scenario_name(self) -> str:
+        return self.world.scenario.name
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return self.world.net.names
+
+    @property
+    def dates(self) -> list[dt.date]:
+        start = self.world.scenario.start_date
+        return [start + dt.timedelta(days=t) for t in range(self.world.days)]
+
+    @property
+    def observed_places(self) -> list[str]:
+        return list(self.world.observed)
+
+    def series(self, quantity: str = "population") -> NDArray[np.int64]:
+        """(days, places) array of a recorded quantity, in people."""
+        arr: NDArray[np.int64] = getattr(self.record, quantity)
+        return arr * self.world.hasten
+
+    def sim_series(self, place: str) -> NDArray[np.int64]:
+        return self.series()[:, self.world.net.index[place]]
+
+    def obs_series(self, place: str) -> NDArray[np.float64]:
+        j = self.world.observed.index(place)
+        obs: NDArray[np.float64] = self.world.obs[:, j] * self.world.hasten
+        return obs
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Tidy daily table: one row per day and place."""
+        T, L = self.world.days, self.world.net.n_places
+        h = self.world.hasten
+        rec = self.record
+        return pd.DataFrame(
+            {
+                "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), L),
+                "day": np.repeat(np.arange(T, dtype=np.int64), L),
+                "place": np.tile(np.array(self.places, dtype=object), T),
+                "population": rec.population.reshape(-1) * h,
+                "arrivals": rec.arrivals.reshape(-1) * h,
+                "departures": rec.departures.reshape(-1) * h,
+                "new": rec.spawned.reshape(-1) * h,
+                "in_transit": rec.in_transit.reshape(-1) * h,
+                "returned": rec.returned.reshape(-1) * h,
+                "settled": rec.settled.reshape(-1) * h,
+                "removed_in_transit": rec.removed.reshape(-1) * h,
+            }
+        )
+
+    def observed_table(self) -> pd.DataFrame:
+        """Simulated vs observed per observed place and day."""
+        names = self.observed_places
+        T = self.world.days
+        if not names:
+            return pd.DataFrame(columns=["date", "day", "place", "simulated", "observed"])
+        return pd.DataFrame(
+            {
+                "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), len(names)),
+                "day": np.repeat(np.arange(T, dtype=np.int64), len(names)),
+                "place": np.tile(np.array(names, dtype=object), T),
+                "simulated": np.stack([self.sim_series(n) for n in names], axis=1).reshape(-1),
+                "observed": np.stack([self.obs_series(n) for n in names], axis=1).reshape(-1),
+            }
+        )
+
+    def metrics(self) -> dict[str, Any]:
+        """Validation metrics against the observations (empty without observations)."""
+        names = self.observed_places
+        if not names:
+            return {}
+        sim = {n: self.sim_series(n) for n in names}
+        obs = {n: self.obs_series(n) for n in names}
+        return {**validation.summary(sim, obs), "places": validation.per_place(sim, obs)}
+
+    def summary_table(self) -> pd.DataFrame:
+        """Per place: final population, total arrivals and the peak, sorted by final population."""
+        pop = self.series("population")
+        arr = self.series("arrivals")
+        df = pd.DataFrame(
+            {
+                "place": list(self.places),
+                "final_population": pop[-1],
+                "peak_population": pop.max(axis=0),
+                "total_arrivals": arr.sum(axis=0),
+            }
+        )
+        return df.sort_values(["final_population", "place"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,92 @@
+"""Policy components as data: what a scenario file says about each lever.
+
+Each spec names a `type`; its behaviour lives in borderflow.policies. Specs are grouped
+into named packages in the scenario (`policies: {status-quo: [...], talks-27-dec: [...]}`).
+Strengths are probabilities, shares or factors, so partial measures are expressible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PolicySpec(BaseModel):
+    """Common fields: a policy acts from `start` until `end` (inclusive; none = to the end)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: dt.date | None = Field(None, description="first day it acts (none = from the start)")
+    end: dt.date | None = Field(None, description="last day it acts, inclusive (none = to the end)")
+    source: str | None = Field(None, description="where the figures come from, and their kind")
+
+    @model_validator(mode="after")
+    def _dates(self) -> PolicySpec:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"policy ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def places_named(self) -> list[str]:
+        """Places the policy refers to (checked against the scenario's places)."""
+        return []
+
+
+class Returns(PolicySpec):
+    """Enforcement returns: each day a share of the people staying at `places` is moved to `to`."""
+
+    type: Literal["returns"] = "returns"
+    places: Annotated[list[Name], Field(min_length=1)]
+    to: Name = Field(description="the southern place people are returned to")
+    share_per_day: Probability = Field(description="daily chance for each person at those places to be returned")
+
+    def places_named(self) -> list[str]:
+        return [*self.places, self.to]
+
+
+class RailWatch(PolicySpec):
+    """Watching freight rail: a share of riders on rail routes is removed each day, or rail is suspended."""
+
+    type: Literal["rail_watch"] = "rail_watch"
+    share_per_day: Probability = Field(0.0, description="daily chance for each rider on a watched route to be removed")
+    suspend: bool = Field(False, description="close the watched routes altogether")
+    routes: list[tuple[Name, Name]] | None = Field(
+        None, description="watched routes as [a, b]; none = every rail route"
+    )
+    to: Name | None = Field(None, description="where removed riders are taken (none = they leave the simulation)")
+
+    def places_named(self) -> list[str]:
+        names = [n for r in self.routes or [] for n in r]
+        return [*names, *([self.to] if self.to else [])]
+
+
+class Incentives(PolicySpec):
+    """Incentives to stay: lower move chances at `places`, and/or permits that settle people there."""
+
+    type: Literal["incentives"] = "incentives"
+    places: Annotated[list[Name], Field(min_length=1)]
+    movechance_factor: Probability = Field(1.0, description="multiplies the move chance at those places")
+    settle_share_per_day: Probability = Field(
+        0.0, description="daily chance for each person there to settle (leave the flow)"
+    )
+
+    def places_named(self) -> list[str]:
+        return list(self.places)
+
+
+class CloseRoute(PolicySpec):
+    """Close the route between two places (e.g. a port of entry) while the policy acts."""
+
+    type: Literal["close_route"] = "close_route"
+    a: Name
+    b: Name
+
+    def places_named(self) -> list[str]:
+        return [self.a, self.b]
+
+
+AnyPolicy = Annotated[Returns | RailWatch | Incentives | CloseRoute, Field(discriminator="type")]
