@@ -28,8 +28,14 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     world = compile_world(scenario)
     policies = build_policies(scenario.policies[policy], world) if policy is not None else []
     t1 = time.perf_counter()
-    record = Simulation(world, seed, policies).run()
+    sim = Simulation(world, seed, policies)
+    record = sim.run()
     t2 = time.perf_counter()
     return Result(
-        world=world, seed=seed, record=record, policy=policy, timings={"compile_s": t1 - t0, "simulate_s": t2 - t1}
+        world=world,
+        seed=seed,
+        record=record,
+        policy=policy,
+        border=None if sim.border is None else sim.border.result(),
+        timings={"compile_s": t1 - t0, "simulate_s": t2 - t1},
     )

@@ -6,17 +6,20 @@ exit status 2; never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from borderflow import __version__
 from borderflow.api import run as run_scenario
+from borderflow.report.compare import Comparison
 from borderflow.results import Result, write_results
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
 from borderflow.scenario.flee_folder import read_flee_folder
@@ -52,7 +55,7 @@ def _load(source: str | None, hasten: int | None) -> Scenario:
     if hasten is not None:
         scenario = scenario.with_hasten(hasten)
     for note in scenario.notes:
-        err_console.print(f"[dim]note: {note}[/dim]", highlight=False)
+        err_console.print(f"note: {note}", style="dim", highlight=False, markup=False)
     return scenario
 
 
@@ -136,6 +139,94 @@ def validate(
     out_console.print(f"metrics written to {folder / 'metrics.json'}")
 
 
+def _parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
+    if not text:
+        return None
+    try:
+        lo, hi = (dt.date.fromisoformat(x) for x in text.split(":"))
+    except ValueError:
+        raise typer.BadParameter(f"expected FIRST:LAST as YYYY-MM-DD:YYYY-MM-DD, found {text!r}") from None
+    return lo, hi
+
+
+@app.command(name="compare")
+def compare_cmd(
+    scenario: ScenarioArg = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", "-p", help="Two policy packages to compare (give twice); 'none' = no policies."),
+    ] = None,
+    seeds: Annotated[int, typer.Option(help="Paired seeds (common random numbers) for the band.")] = 5,
+    window: Annotated[
+        str | None, typer.Option(help="Compare over FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); default the whole period.")
+    ] = None,
+) -> None:
+    """Compare two policy packages with common random numbers, and give a plain verdict."""
+    from borderflow.report.compare import compare
+
+    sc = _load(scenario, None)
+    names = policy or [*list(sc.policies)[:2]]
+    if len(names) != 2:
+        raise ScenarioError(
+            scenario or DEFAULT_SCENARIO, "policies", "expected two packages to compare (--policy A --policy B)"
+        )
+    a, b = (None if n == "none" else n for n in names)
+    span = _parse_window(window)
+    cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span)
+    out_console.print(_comparison_tables(cmp))
+    out_console.print(cmp.verdict(), highlight=False)
+
+
+def _comparison_tables(cmp: Comparison) -> Table:
+    t = Table(title=f"{cmp.b} vs {cmp.a}: means over {len(cmp.seeds)} paired seeds")
+    t.add_column("outcome")
+    t.add_column(cmp.a, justify="right")
+    t.add_column(cmp.b, justify="right")
+    t.add_column("change", justify="right")
+
+    def row(label: str, x: float, y: float, fmt: str = "{:,.0f}") -> None:
+        pct = f"{100 * (y - x) / x:+.0f}%" if x else ""
+        t.add_row(label, fmt.format(x), fmt.format(y), pct)
+
+    for attr, label in (
+        ("encounters", "Southwest encounters (window)"),
+        ("encounters_after", "  after the window"),
+        ("returned_south", "returned south"),
+        ("stranded_south", "in southern Mexico at the end"),
+        ("pipeline_end", "on the way or waiting at the border at the end"),
+        ("overflow_person_days", "shelter overflow (person-days)"),
+        ("overflow_peak", "shelter overflow (peak)"),
+    ):
+        row(label, cmp.mean("a", attr), cmp.mean("b", attr))
+    t.add_section()
+    first_a, first_b = cmp.outcomes_a, cmp.outcomes_b
+    for key, label in (("by_sector", "encounters, sector"), ("arrivals_by_city", "arrivals, city")):
+        for name in getattr(first_a[0], key):
+            x = float(np.mean([getattr(o, key)[name] for o in first_a]))
+            y = float(np.mean([getattr(o, key)[name] for o in first_b]))
+            if x or y:
+                row(f"{label} {name}", x, y)
+    t.add_section()
+    for name in first_a[0].port_queue_mean:
+        x = float(np.mean([o.port_queue_mean[name] for o in first_a]))
+        y = float(np.mean([o.port_queue_mean[name] for o in first_b]))
+        wx = float(np.mean([o.port_wait_mean[name] for o in first_a]))
+        wy = float(np.mean([o.port_wait_mean[name] for o in first_b]))
+        if x or y:
+            row(f"mean queue, port {name}", x, y)
+            row(f"mean wait (days), port {name}", wx, wy, "{:.1f}")
+    d = cmp.decomposition()
+    t.add_section()
+    for key, label in (
+        ("gross_reduction", "encounters reduced where they fell"),
+        ("displaced_to_other_sectors_or_ports", "  displaced to other sectors or ports"),
+        ("displaced_to_later_dates", "  displaced to later dates"),
+        ("reduced", "  reduced (not deferred)"),
+    ):
+        t.add_row(label, "", "", f"{d[key]:,.0f}")
+    return t
+
+
 @app.command("import-flee")
 def import_flee(
     folder: Annotated[
@@ -146,7 +237,7 @@ def import_flee(
     """Convert a Flee scenario folder into a native borderflow scenario file."""
     sc = read_flee_folder(folder)
     for note in sc.notes:
-        err_console.print(f"[dim]note: {note}[/dim]", highlight=False)
+        err_console.print(f"note: {note}", style="dim", highlight=False, markup=False)
     write_native(sc, output)
     out_console.print(
         f"wrote {output}: {len(sc.places)} places, {len(sc.routes)} routes, "
@@ -171,7 +262,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except ScenarioError as exc:
-        err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True)
+        err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

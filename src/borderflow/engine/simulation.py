@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from borderflow.engine.border import BorderSystem
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import CAMP, IDPCAMP, World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
@@ -70,6 +71,11 @@ class Simulation:
         self.world = world
         self.streams = Streams(seed)
         self.policies = list(policies)
+        spec = world.scenario.border
+        self.border = (
+            None if spec is None else BorderSystem(spec, world.net.index, world.net.link_dst, world.days, world.hasten)
+        )
+        self._dest_factor = np.ones(world.net.n_places)
         net = world.net
         rules = world.scenario.move_rules
         speed = net.link_speed[net.slot_link]
@@ -122,6 +128,8 @@ class Simulation:
         self._spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
         net = w.net
         self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
+        if r.awareness_level == 0:
+            self._path_base = np.ones(len(net.path_km))  # level 0: a uniformly random neighbouring link (Flee)
         self._set_link_open(w.link_open[t].copy())
 
     def _set_link_open(self, open_l: BoolArray) -> None:
@@ -140,6 +148,8 @@ class Simulation:
             pop=st.pop,
             transit=st.transit,
             movechance_factor=np.ones(w.net.n_places),
+            dest_factor=np.ones(w.net.n_places),
+            border=None if self.border is None else self.border.state,
             link_open=self._link_open,
             returned=st.returned,
             settled=st.settled,
@@ -159,7 +169,7 @@ class Simulation:
         """Flee's soft capacity: 1 below buffer x capacity, 0 at capacity, linear between."""
         cap = self.world.capacity
         buf = self._rules.capacity_buffer
-        pop = self.state.pop.astype(np.float64)
+        pop = (self.state.pop + self.resting_at()).astype(np.float64)
         out = np.ones_like(cap)
         has = cap > 0
         span = cap * (1.0 - buf)
@@ -180,10 +190,16 @@ class Simulation:
         Movers with no open path, or whose chosen path ends at a camp that looks full, stay.
         """
         st, net = self.state, self.world.net
+        if len(net.path_km) == 0:
+            return []  # a network without any path: nobody can go anywhere
         cap = self._cap_mult()
         paths = self._origin_paths[nodes]  # (k, J)
         valid = self._path_valid[nodes] & self._path_open[paths]
-        wgt = np.where(valid, (self._path_base[paths] * cap[net.path_dest[paths]]) ** self._rules.weight_power, 0.0)
+        dest = net.path_dest[paths]
+        cap_w = cap if self._rules.awareness_level > 0 else np.ones_like(cap)  # level 0 ignores capacity
+        wgt = np.where(
+            valid, (self._path_base[paths] * cap_w[dest] * self._dest_factor[dest]) ** self._rules.weight_power, 0.0
+        )
         total = wgt.sum(axis=1)
         nvalid = valid.sum(axis=1)
         # all weights zero but paths exist: choose uniformly (Flee)
@@ -271,7 +287,7 @@ class Simulation:
     def _spawn(self, t: int) -> None:
         st, w = self.state, self.world
         rng = self.streams["spawn"]
-        n = int(w.spawn_total[t])
+        n = int(w.spawn_total[t]) + st.spawn_debt
         if n > 0:
             weights = self._spawn_weight
             tot = weights.sum()
@@ -279,8 +295,9 @@ class Simulation:
                 new = rng.multinomial(n, weights / tot)
                 st.pop += new
                 st.spawned += new
+                st.spawn_debt = 0
             else:
-                st.spawn_debt += n  # nowhere to appear yet (no active conflict zone)
+                st.spawn_debt = n  # nowhere to appear yet (no active conflict zone): they appear later
         dep = w.departures[t]
         if dep.any():
             whole = np.floor(dep)
@@ -300,14 +317,20 @@ class Simulation:
         st.removed = np.zeros(L, dtype=np.int64)
         self._update_places(t)
         self._spawn(t)
-        ctx = self._policy_day(t) if self.policies else None
+        self._dest_factor = np.ones(L)
+        ctx = self._policy_day(t) if (self.policies or self.border) else None
         if ctx is not None:
+            if self.border is not None:
+                self.border.reset_day()
             for policy in self.policies:
                 if policy.active(t):
                     ctx.rng = self.streams[policy.stream]
                     policy.before_moves(ctx)
+            if self.border is not None:
+                self.border.shape_moves(st.pop, self._movechance, ctx.dest_factor, ctx.link_open)
             self._movechance = np.clip(self._movechance * ctx.movechance_factor, 0.0, 1.0)
             self._set_link_open(ctx.link_open)
+            self._dest_factor = ctx.dest_factor
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
         nodes = np.arange(L, dtype=np.int64)
@@ -325,6 +348,10 @@ class Simulation:
             wave.append((s, arriving[s].copy(), self.slot_last_km[s]))
             st.transit[s, st.head] = 0
         self._travel(wave)
+        if self.border is not None:
+            returned, settled = self.border.process(t, st.pop, st.arrivals, self.streams["border"])
+            st.returned += returned
+            st.settled += settled
         if ctx is not None:
             for policy in self.policies:
                 if policy.active(t):
@@ -332,6 +359,13 @@ class Simulation:
                     policy.after_moves(ctx)
         st.head = (st.head + 1) % self.ring
         st.day += 1
+
+    def resting_at(self) -> IntArray:
+        """People part-way along a plan who stopped for the night, by the place where they are."""
+        out = np.zeros(self.world.net.n_places, dtype=np.int64)
+        s = np.flatnonzero(self.state.resting)
+        np.add.at(out, self._link_src_of_slot[s], self.state.resting[s])
+        return out
 
     def in_transit_to(self) -> IntArray:
         out = np.zeros(self.world.net.n_places, dtype=np.int64)
@@ -347,7 +381,7 @@ class Simulation:
         }
         for t in range(T):
             self.step()
-            rec["population"][t] = self.state.pop
+            rec["population"][t] = self.state.pop + self.resting_at()  # resting mid-plan: at a place too
             rec["arrivals"][t] = self.state.arrivals
             rec["departures"][t] = self.state.departures
             rec["spawned"][t] = self.state.spawned

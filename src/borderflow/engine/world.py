@@ -17,7 +17,18 @@ from borderflow.scenario.model import Observation, ObservationPoint, Scenario
 
 # Place kinds as small integers for the arrays.
 TOWN, CONFLICT, CAMP, IDPCAMP, MARKER = 0, 1, 2, 3, 4
-_KIND_CODE = {"town": TOWN, "conflict": CONFLICT, "camp": CAMP, "idpcamp": IDPCAMP, "marker": MARKER, "forward": MARKER}
+_KIND_CODE = {
+    "town": TOWN,
+    "conflict": CONFLICT,
+    "camp": CAMP,
+    "idpcamp": IDPCAMP,
+    "marker": MARKER,
+    "forward": MARKER,
+    # the border system sets these places' move chances itself (engine/border.py)
+    "border_city": TOWN,
+    "port": TOWN,
+    "sector": TOWN,
+}
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,30 @@ from collections.abc import Sequence
 
 from borderflow.engine.world import World
 from borderflow.policies.base import Day, Policy
+from borderflow.policies.border_levers import AppointmentQuotaPolicy, ClosePortPolicy, RedeployStaffPolicy
 from borderflow.policies.close_route import CloseRoutePolicy
 from borderflow.policies.incentives import IncentivesPolicy
 from borderflow.policies.rail_watch import RailWatchPolicy
 from borderflow.policies.returns import ReturnsPolicy
-from borderflow.scenario.policy_specs import CloseRoute, Incentives, PolicySpec, RailWatch, Returns
+from borderflow.scenario.policy_specs import (
+    AppointmentQuota,
+    ClosePort,
+    CloseRoute,
+    Incentives,
+    PolicySpec,
+    RailWatch,
+    RedeployStaff,
+    Returns,
+)
 
 REGISTRY: dict[type[PolicySpec], type[Policy]] = {
     Returns: ReturnsPolicy,
     RailWatch: RailWatchPolicy,
     Incentives: IncentivesPolicy,
     CloseRoute: CloseRoutePolicy,
+    ClosePort: ClosePortPolicy,
+    AppointmentQuota: AppointmentQuotaPolicy,
+    RedeployStaff: RedeployStaffPolicy,
 }
 
 

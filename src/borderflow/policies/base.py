@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from borderflow.engine.border import BorderState
 from borderflow.engine.world import World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.policy_specs import PolicySpec
@@ -29,6 +30,8 @@ class Day:
     pop: IntArray  # (L,) people staying at each place, changed in place
     transit: IntArray  # (S, R) people on the road per path hop and arrival slot, changed in place
     movechance_factor: FloatArray  # (L,) multiplies today's move chances
+    dest_factor: FloatArray  # (L,) multiplies the route weight of paths ending at each place
+    border: BorderState | None  # the border system's state, when the scenario has one
     link_open: BoolArray  # (E,) today's open links; a policy may only close
     returned: IntArray  # (L,) tally: people moved away from each place by enforcement
     settled: IntArray  # (L,) tally: people who left the flow at each place

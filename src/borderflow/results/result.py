@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from borderflow.engine.border import CITY_FIELDS, PORT_FIELDS, SECTOR_FIELDS, BorderRecord
 from borderflow.engine.simulation import DailyRecord
 from borderflow.engine.world import World
 from borderflow.metrics import validation
@@ -23,6 +24,7 @@ class Result:
     seed: int
     record: DailyRecord
     policy: str | None = None
+    border: BorderRecord | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -91,6 +93,31 @@ class Result:
                 "observed": np.stack([self.obs_series(n) for n in names], axis=1).reshape(-1),
             }
         )
+
+    def border_table(self) -> pd.DataFrame:
+        """Tidy daily border outputs: one row per day and facility (port, sector or city)."""
+        b = self.border
+        if b is None:
+            return pd.DataFrame()
+        frames = []
+        dates = np.array(self.dates, dtype="datetime64[D]")
+        for kind, names, fields in (
+            ("port", b.ports, PORT_FIELDS),
+            ("sector", b.sectors, SECTOR_FIELDS),
+            ("city", b.cities, CITY_FIELDS),
+        ):
+            if not names:
+                continue
+            n = len(names)
+            cols: dict[str, Any] = {
+                "date": np.repeat(dates, n),
+                "kind": kind,
+                "facility": np.tile(np.array(names, dtype=object), len(dates)),
+            }
+            for f in fields:
+                cols[f] = b.arrays[f"{kind}_{f}"].reshape(-1)
+            frames.append(pd.DataFrame(cols))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def metrics(self) -> dict[str, Any]:
         """Validation metrics against the observations (empty without observations)."""

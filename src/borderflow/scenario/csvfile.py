@@ -61,15 +61,29 @@ class Row:
             raise self.error(f"expected a date YYYY-MM-DD, found {text!r}", column) from None
 
 
-def read_text(path: Path) -> str:
-    """The file's text, decoded as UTF-8 (a BOM is allowed); clear errors otherwise."""
+def too_large(path: Path, limit: int) -> ScenarioError:
+    """The error for a file over `limit` bytes, pointing at the line where the limit is passed."""
+    with path.open("rb") as fh:
+        head = fh.read(limit + 1)
+    line = head[:limit].count(b"\n") + 1
+    return ScenarioError(
+        path,
+        f"line {line}",
+        f"file is {path.stat().st_size} bytes, refused from here on; expected a file of at most {limit} bytes",
+    )
+
+
+def read_text(path: Path, expected: str = "a scenario file here") -> str:
+    """The file's text, decoded as UTF-8 (a BOM is allowed); clear errors otherwise.
+
+    `expected` says what the file should hold, for the error when it is missing.
+    """
     if not path.exists():
-        raise ScenarioError(path, None, "file not found")
+        raise ScenarioError(path, None, f"file not found; expected {expected}")
     if not path.is_file():
-        raise ScenarioError(path, None, "expected a file, found a folder")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(path, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+        raise ScenarioError(path, None, f"found a folder; expected {expected}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise too_large(path, MAX_FILE_BYTES)
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")
@@ -80,11 +94,11 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def rows(path: Path, *, required: bool = True) -> Iterator[Row]:
+def rows(path: Path, *, required: bool = True, expected: str = "CSV rows") -> Iterator[Row]:
     """Data rows of a CSV file: blank rows and rows whose first cell starts with '#' skipped."""
-    text = read_text(path)
+    text = read_text(path, expected)
     if required and not text.strip():
-        raise ScenarioError(path, None, "file is empty; expected CSV rows")
+        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
     reader = csv.reader(io.StringIO(text))
     try:
         for cells in reader:
@@ -98,15 +112,17 @@ def rows(path: Path, *, required: bool = True) -> Iterator[Row]:
         raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
 
 
-def header_and_rows(path: Path, header_if: Callable[[str], bool] | None = None) -> tuple[list[str], list[Row]]:
+def header_and_rows(
+    path: Path, header_if: Callable[[str], bool] | None = None, expected: str = "a header row and data rows"
+) -> tuple[list[str], list[Row]]:
     """The header (first row, '#' allowed, lower-cased) and the data rows after it.
 
     With `header_if`, the first row is a header only if its first cell passes the test;
-    otherwise the header is empty and every row is data.
+    otherwise the header is empty and every row is data. `expected` says what the file holds.
     """
-    text = read_text(path)
+    text = read_text(path, expected)
     if not text.strip():
-        raise ScenarioError(path, None, "file is empty; expected a header row and data rows")
+        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     data: list[Row] = []

@@ -6,7 +6,10 @@ CLI can print it on one line and exit with status 2.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 class ScenarioError(ValueError):
@@ -21,4 +24,30 @@ class ScenarioError(ValueError):
     def one_line(self) -> str:
         parts = [p for p in (self.source, self.where) if p]
         prefix = ":".join(parts)
-        return f"{prefix}: {self.problem}" if prefix else self.problem
+        text = f"{prefix}: {self.problem}" if prefix else self.problem
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, always
+
+
+_SHOULD = re.compile(r"^(Input|String|List|Dictionary|Tuple|Set|Value|Data) should (be|have) ")
+
+
+def validation_problem(err: Mapping[str, Any]) -> str:
+    """One pydantic error as 'what was wrong; what was expected' (with the value found)."""
+    kind = str(err.get("type", ""))
+    msg = str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "missing":
+        return "required key missing; expected a value for it"
+    match = _SHOULD.match(msg)
+    if match:
+        subject, verb = match.groups()
+        rest = msg[match.end() :]
+        if subject == "Input" and verb == "be":
+            msg = f"expected {'a value ' if rest.startswith(('greater', 'less')) else ''}{rest}"
+        else:
+            msg = f"expected a {subject.lower()} {'with' if verb == 'have' else 'that is'} {rest}"
+    if "input" in err and kind != "value_error" and not kind.startswith("assertion"):
+        found = repr(err["input"])
+        msg = f"{msg}; found {found if len(found) <= 80 else found[:77] + '...'}"
+    if "expected" not in msg.lower():
+        msg = f"{msg}; expected a valid value here"
+    return msg

@@ -8,6 +8,7 @@ results (logging, unused attribute columns) is carried as a note, never dropped 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from borderflow.scenario import csvfile
 from borderflow.scenario.csvfile import Row
-from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.errors import ScenarioError, validation_problem
 from borderflow.scenario.model import (
     Closure,
     Conflict,
@@ -29,7 +30,7 @@ from borderflow.scenario.model import (
     Scenario,
     SpawnRules,
 )
-from borderflow.scenario.yamlfile import load_yaml
+from borderflow.scenario.yamlfile import load_mapping
 
 # simsetting.yml keys, by section: which model field they set, or why they are accepted.
 _MOVE_KEYS = set(MoveRules.model_fields)
@@ -61,6 +62,8 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
     },
     "optimisations": {},
 }
+_MAX_DAYS: int = next(m.le for m in Scenario.model_fields["days"].metadata if getattr(m, "le", None) is not None)
+_LOCATION_COLUMNS = "name, region, country, latitude, longitude, location_type, conflict_date, population"
 _IGNORED_SECTIONS = {"log_levels"}  # output verbosity only
 _TOP_LEVEL = {"log_levels", "spawn_rules", "move_rules", "optimisations", "number_of_steps"}
 
@@ -89,24 +92,20 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
     if not path.exists():
         notes.append(f"{path}: not found; Flee's default rules used")
         return MoveRules(), SpawnRules(), 1, notes
-    data = load_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(path, None, "expected a mapping of sections (move_rules, spawn_rules, ...)")
+    data = load_mapping(path, f"sections ({', '.join(sorted(_TOP_LEVEL))})", allow_empty=True)
     move: dict[str, Any] = {}
     spawn: dict[str, Any] = {}
     hasten = 1
     for section, body in data.items():
         if section not in _TOP_LEVEL:
-            raise ScenarioError(path, str(section), f"unknown setting; expected one of {', '.join(sorted(_TOP_LEVEL))}")
+            raise ScenarioError(path, str(section), _unknown(section, _TOP_LEVEL, "section"))
         if section == "number_of_steps":
             notes.append(f"{path}: number_of_steps ignored; the period comes from sim_period.csv")
             continue
         if body is None:
             continue
         if not isinstance(body, dict):
-            raise ScenarioError(path, str(section), "expected a mapping of settings")
+            raise ScenarioError(path, str(section), f"found {body!r}; expected a mapping of settings")
         if section in _IGNORED_SECTIONS:
             notes.append(f"{path}: {section} ignored (Flee output logging; no effect on results)")
             continue
@@ -130,14 +129,28 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                     )
                 notes.append(f"{path}: {where}={value!r} accepted; it has no effect at this value")
             else:
-                raise ScenarioError(path, where, "unknown setting; see docs/flee-compatibility.md")
+                known = set(_NEUTRAL.get(section, {})) | {
+                    "move_rules": _MOVE_KEYS,
+                    "spawn_rules": _SPAWN_KEYS,
+                    "optimisations": {"hasten"},
+                }.get(str(section), set())
+                raise ScenarioError(path, where, _unknown(key, known, f"{section} setting"))
     try:
         return MoveRules(**move), SpawnRules(**spawn), hasten, notes
     except ValidationError as exc:
         err = exc.errors()[0]
         section = "move_rules" if err["loc"] and err["loc"][0] in _MOVE_KEYS else "spawn_rules"
         loc = ".".join(str(x) for x in err["loc"])
-        raise ScenarioError(path, f"{section}.{loc}", f"{err['msg']}; found {err.get('input')!r}") from None
+        raise ScenarioError(path, f"{section}.{loc}", validation_problem(err)) from None
+
+
+def _unknown(key: object, known: set[str], what: str) -> str:
+    """'unknown X 'k'; expected one of ... (did you mean ...?)'."""
+    close = difflib.get_close_matches(str(key), sorted(known), n=1)
+    if close:
+        return f"unknown {what} {key!r}; expected a known {what}: did you mean {close[0]!r}?"
+    listed = ", ".join(sorted(known)) or "none"
+    return f"unknown {what} {key!r}, not implemented by borderflow; expected one of {listed}"
 
 
 def _period(folder: Path) -> tuple[dt.date, int, Path]:
@@ -146,45 +159,55 @@ def _period(folder: Path) -> tuple[dt.date, int, Path]:
     if not path.exists():
         path = inp / "conflict_period.csv"
     if not path.exists():
-        raise ScenarioError(inp / "sim_period.csv", None, "file not found (nor conflict_period.csv)")
+        raise ScenarioError(
+            inp / "sim_period.csv",
+            None,
+            "file not found (nor conflict_period.csv); expected rows StartDate,YYYY-MM-DD and Length,N",
+        )
     start: dt.date | None = None
     length: int | None = None
-    for row in csvfile.rows(path):
+    for row in csvfile.rows(path, expected="rows StartDate,YYYY-MM-DD and Length,N"):
         key = row.cells[0].lower()
         if key == "startdate":
             start = row.date(1, "StartDate")
         elif key == "length":
             length = row.integer(1, "Length")
-            if length < 1:
-                raise row.error(f"expected a length of at least 1 day, found {length}", "Length")
+            if not 1 <= length <= _MAX_DAYS:
+                raise row.error(f"expected a length of 1 to {_MAX_DAYS} days, found {length}", "Length")
         else:
             raise row.error(f"unknown key {row.cells[0]!r}; expected StartDate or Length")
     if start is None or length is None:
-        raise ScenarioError(path, None, "expected rows StartDate,YYYY-MM-DD and Length,N")
+        missing = "StartDate" if start is None else "Length"
+        raise ScenarioError(path, missing, "row missing; expected rows StartDate,YYYY-MM-DD and Length,N")
     return start, length, path
 
 
 def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[str, int]]]:
     path = folder / "input_csv" / "locations.csv"
-    header, text_rows = csvfile.header_and_rows(path, header_if=lambda c: c.startswith("#") or c.lower() == "name")
+    header, text_rows = csvfile.header_and_rows(
+        path,
+        header_if=lambda c: c.startswith("#") or c.lower() == "name",
+        expected=f"Flee's locations ({_LOCATION_COLUMNS})",
+    )
     header = [h.strip('"') for h in header]
     extra = header[8:] if len(header) > 8 else []
     if extra:
         notes.append(f"{path}: attribute column(s) {', '.join(extra)} not used by the movement rules")
     if not text_rows:
-        raise ScenarioError(path, None, "no locations; expected at least one data row")
+        raise ScenarioError(path, "line 2", f"no locations; expected at least one row ({_LOCATION_COLUMNS})")
     places: list[Place] = []
     conflict_dates: list[tuple[str, int]] = []
     home = ""
+    seen: dict[str, int] = {}
     for row in text_rows:
         if len(row.cells) < 8:
-            raise row.error(
-                f"expected 8 columns (name, region, country, latitude, longitude, location_type, "
-                f"conflict_date, population), found {len(row.cells)}"
-            )
+            raise row.error(f"expected 8 columns ({_LOCATION_COLUMNS}), found {len(row.cells)}")
         name = row.cell(0, "name")
         if not name:
-            raise row.error("empty name", "name")
+            raise row.error("empty name; expected the location's name", "name")
+        if name in seen:
+            raise row.error(f"duplicate name {name!r} (first on line {seen[name]}); expected unique names", "name")
+        seen[name] = row.line
         country = row.cells[2] or "unknown"
         home = home or country
         conflict_date = row.integer(6, "conflict_date", allow_empty=0)
@@ -195,9 +218,9 @@ def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[
         lat = row.number(3, "latitude", allow_empty=0.0)
         lon = row.number(4, "longitude", allow_empty=0.0)
         if not -90 <= lat <= 90:
-            raise row.error(f"latitude {lat} outside -90..90", "latitude")
+            raise row.error(f"latitude {lat} out of range; expected -90 to 90", "latitude")
         if not -180 <= lon <= 180:
-            raise row.error(f"longitude {lon} outside -180..180", "longitude")
+            raise row.error(f"longitude {lon} out of range; expected -180 to 180", "longitude")
         is_camp = kind in ("camp", "idpcamp")
         places.append(
             Place(
@@ -216,9 +239,14 @@ def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[
     return places, conflict_dates
 
 
-def _routes(folder: Path, notes: list[str]) -> list[Route]:
+_ROUTE_COLUMNS = {"a": "name1", "b": "name2", "distance_km": "distance"}
+
+
+def _routes(folder: Path, names: set[str], notes: list[str]) -> list[Route]:
     path = folder / "input_csv" / "routes.csv"
-    header, data = csvfile.header_and_rows(path)
+    header, data = csvfile.header_and_rows(
+        path, expected="Flee's routes (name1, name2, distance[, forced_redirection])"
+    )
     header = [h.strip('"') for h in header]
     if header[:3] != ["name1", "name2", "distance"]:
         raise ScenarioError(
@@ -228,9 +256,15 @@ def _routes(folder: Path, notes: list[str]) -> list[Route]:
     for col in header[3:]:
         if col not in known:
             if col == "walk_probability":
-                raise ScenarioError(path, "line 1", "column walk_probability is not implemented by borderflow")
+                raise ScenarioError(
+                    path,
+                    "line 1",
+                    "column walk_probability is not implemented by borderflow; "
+                    "expected name1, name2, distance[, forced_redirection, max_move_speed, ...]",
+                )
             notes.append(f"{path}: column {col} not used by the movement rules")
     out: list[Route] = []
+    first_line: dict[frozenset[str], int] = {}
     for row in data:
         if len(row.cells) < 3:
             raise row.error(f"expected at least 3 columns (name1, name2, distance), found {len(row.cells)}")
@@ -239,6 +273,18 @@ def _routes(folder: Path, notes: list[str]) -> list[Route]:
         dist = row.number(2, "distance")
         if dist <= 0:
             raise row.error(f"expected a distance in km > 0, found {row.cells[2]!r}", "distance")
+        for i, column in ((0, "name1"), (1, "name2")):
+            if row.cells[i] not in names:
+                raise row.error(f"unknown place {row.cells[i]!r}; expected a name from locations.csv", column)
+        if row.cells[0] == row.cells[1]:
+            raise row.error(f"route from {row.cells[0]!r} to itself; expected two different places", "name2")
+        pair = frozenset(row.cells[:2])
+        if pair in first_line:
+            raise row.error(
+                f"second route between {row.cells[0]!r} and {row.cells[1]!r} (first on line {first_line[pair]}); "
+                "expected at most one route between two places"
+            )
+        first_line[pair] = row.line
         fields: dict[str, Any] = {"a": row.cells[0], "b": row.cells[1], "distance_km": dist}
         for i, col in enumerate(header[3:], start=3):
             if i >= len(row.cells) or row.cells[i] == "":
@@ -258,7 +304,9 @@ def _routes(folder: Path, notes: list[str]) -> list[Route]:
         try:
             out.append(Route(**fields))
         except ValidationError as exc:
-            raise row.error(exc.errors()[0]["msg"]) from None
+            err = exc.errors()[0]
+            column = _ROUTE_COLUMNS.get(str(err["loc"][0]), "") if err["loc"] else ""
+            raise row.error(validation_problem(err), column or None) from None
     return out
 
 
@@ -266,10 +314,15 @@ def _day_to_date(start: dt.date, day: int) -> dt.date:
     return start + dt.timedelta(days=day)
 
 
-def _closures(folder: Path, start: dt.date, days: int, notes: list[str]) -> list[Closure]:
+def _closures(
+    folder: Path, start: dt.date, days: int, places: list[Place], routes: list[Route], notes: list[str]
+) -> list[Closure]:
     path = folder / "input_csv" / "closures.csv"
     if not path.exists():
         return []
+    names = {p.name for p in places}
+    countries = {p.country for p in places}
+    links = {frozenset((r.a, r.b)) for r in routes}
     out: list[Closure] = []
     kinds = {"country", "location", "link", "camp", "idpcamp", "remove_forced_redirection"}
     for row in csvfile.rows(path, required=False):
@@ -285,7 +338,17 @@ def _closures(folder: Path, start: dt.date, days: int, notes: list[str]) -> list
         first = row.integer(3, "closure_start")
         last = row.integer(4, "closure_end")
         if not 0 <= first < days:
-            raise row.error(f"closure_start day {first} outside the period 0..{days - 1}", "closure_start")
+            raise row.error(
+                f"closure_start day {first} outside the simulated period; expected a day from 0 to {days - 1}",
+                "closure_start",
+            )
+        for column, value in (("name1", a), ("name2", b)):
+            if kind == "country" and value not in countries:
+                raise row.error(f"unknown country {value!r}; expected a country from locations.csv", column)
+            if kind != "country" and value and value not in names:
+                raise row.error(f"unknown place {value!r}; expected a name from locations.csv", column)
+        if kind == "link" and b and frozenset((a, b)) not in links:
+            raise row.error(f"no route between {a!r} and {b!r} to close; expected a link from routes.csv")
         end: dt.date | None
         if last <= first:
             # Flee reopens on the end day before closing on the start day: closed for good.
@@ -304,7 +367,7 @@ def _closures(folder: Path, start: dt.date, days: int, notes: list[str]) -> list
         try:
             out.append(Closure(kind=kind, a=a, b=b, start=_day_to_date(start, first), end=end))
         except ValidationError as exc:
-            raise row.error(exc.errors()[0]["msg"]) from None
+            raise row.error(validation_problem(exc.errors()[0])) from None
     return out
 
 
@@ -320,7 +383,7 @@ def _conflicts(
     if not path.exists():
         # Without conflicts.csv, Flee starts each conflict zone on its conflict_date.
         return [Conflict(place=n, start=_day_to_date(start, d)) for n, d in from_locations if 0 <= d < days]
-    header, data = csvfile.header_and_rows(path)
+    header, data = csvfile.header_and_rows(path, expected="a header #Day,<place>,... and one row per day")
     places = header[1:]
     raw_names = [c.strip() for c in csvfile.read_text(path).splitlines()[0].lstrip("#").split(",")][1:]
     while raw_names and raw_names[-1] == "":
@@ -328,7 +391,11 @@ def _conflicts(
     places = raw_names
     unknown = {n for n in places if n not in names}
     if len(data) < days:
-        raise ScenarioError(path, None, f"{len(data)} day rows; expected one row for each of the {days} simulated days")
+        raise ScenarioError(
+            path,
+            f"line {data[-1].line if data else 1}",
+            f"file ends after {len(data)} day rows; expected one row for each of the {days} simulated days",
+        )
     if len(data) > days:
         notes.append(f"{path}: rows after day {days - 1} ignored (outside the period)")
     value = [0.0] * len(places)
@@ -416,7 +483,7 @@ def _observations(
     layout = src / "data_layout.csv"
     total: list[ObservationPoint] | None = None
     obs: list[Observation] = []
-    for row in csvfile.rows(layout):
+    for row in csvfile.rows(layout, expected="rows total,<file> and <camp>,<file>[,<file>...]"):
         name = row.cells[0]
         files = [c for c in row.cells[1:] if c]
         if not files:
@@ -425,7 +492,7 @@ def _observations(
         for f in files:
             p = src / f
             if not p.exists():
-                raise row.error(f"observation file {f!r} not found in {src}")
+                raise row.error(f"observation file {f!r} not found in {src}; expected a file of YYYY-MM-DD,count rows")
             parts.append(_series(p))
         nonempty = [p for p in parts if p]
         if not nonempty:
@@ -477,15 +544,8 @@ def read_flee_folder(folder: str | Path) -> Scenario:
     start, days, _ = _period(folder)
     places, conflict_dates = _locations(folder, notes)
     names = {p.name for p in places}
-    routes = _routes(folder, notes)
-    rpath = folder / "input_csv" / "routes.csv"
-    for r in routes:
-        for end in (r.a, r.b):
-            if end not in names:
-                raise ScenarioError(
-                    rpath, f"route {r.a}-{r.b}", f"unknown place {end!r}; expected a name from locations.csv"
-                )
-    closures = _closures(folder, start, days, notes)
+    routes = _routes(folder, names, notes)
+    closures = _closures(folder, start, days, places, routes, notes)
     conflicts = _conflicts(folder, start, days, names, conflict_dates, notes)
     obs, total, layout = _observations(folder, names, notes)
     obs = _corrections(folder, obs, notes)
@@ -513,4 +573,7 @@ def read_flee_folder(folder: str | Path) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
-        raise ScenarioError(folder, loc or None, str(err["msg"]).removeprefix("Value error, ")) from None
+        msg = validation_problem(err)
+        if not loc and ": " in msg:
+            loc, msg = msg.split(": ", 1)  # the whole-scenario checks start with the field
+        raise ScenarioError(folder, loc or None, msg) from None

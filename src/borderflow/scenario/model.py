@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.policy_specs import AnyPolicy
 
 
@@ -29,7 +31,7 @@ Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 # Kinds of place. Movement rules read these; see docs/scenario-reference.md.
-PlaceKind = Literal["conflict", "town", "camp", "idpcamp", "marker", "forward"]
+PlaceKind = Literal["conflict", "town", "camp", "idpcamp", "marker", "forward", "border_city", "port", "sector"]
 
 
 class Place(Strict):
@@ -39,7 +41,8 @@ class Place(Strict):
     kind: PlaceKind = Field(
         "town",
         description="town: people stay or move on; conflict: a source of displacement while a Conflict is active; "
-        "camp/idpcamp: a destination with low move chance; marker/forward: pass-through points",
+        "camp/idpcamp: a destination with low move chance; marker/forward: pass-through points; "
+        "border_city/port/sector: the border system (see the border section)",
     )
     country: str = Field("unknown", description='places outside the home country are "foreign"')
     region: str = ""
@@ -71,7 +74,7 @@ class Route(Strict):
     @model_validator(mode="after")
     def _distinct_ends(self) -> Route:
         if self.a == self.b:
-            raise ValueError(f"route from {self.a!r} to itself: a route joins two different places")
+            raise ValueError(f"route from {self.a!r} to itself; expected two different places")
         return self
 
 
@@ -91,9 +94,9 @@ class Closure(Strict):
     @model_validator(mode="after")
     def _check(self) -> Closure:
         if self.kind in ("country", "link", "remove_forced_redirection") and not self.b:
-            raise ValueError(f"a {self.kind} closure needs both 'a' and 'b'")
+            raise ValueError(f"a {self.kind} closure with no 'b'; expected both 'a' and 'b'")
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"closure ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"closure ends ({self.end}) before it starts ({self.start}); expected end >= start")
         return self
 
 
@@ -109,7 +112,7 @@ class Conflict(Strict):
     @model_validator(mode="after")
     def _check(self) -> Conflict:
         if self.end is not None and self.end <= self.start:
-            raise ValueError(f"conflict ends ({self.end}) on or before it starts ({self.start})")
+            raise ValueError(f"conflict ends ({self.end}) on or before it starts ({self.start}); expected end > start")
         return self
 
 
@@ -125,7 +128,7 @@ class Departure(Strict):
     @model_validator(mode="after")
     def _check(self) -> Departure:
         if self.end < self.start:
-            raise ValueError(f"departure ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(f"departure ends ({self.end}) before it starts ({self.start}); expected end >= start")
         return self
 
 
@@ -148,7 +151,7 @@ class Observation(Strict):
     def _sorted(cls, points: list[ObservationPoint]) -> list[ObservationPoint]:
         dates = [p.date for p in points]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise ValueError("observation dates must be strictly increasing")
+            raise ValueError("observation dates out of order or repeated; expected strictly increasing dates")
         return points
 
 
@@ -178,7 +181,11 @@ class SpawnRules(Strict):
 
     insert_day0: bool = Field(True, description="camps start with their observed day-0 count")
     sum_from_camps: bool = Field(True, description="daily new people = change in the sum of observed camps")
-    conflict_zone_spawning_only: bool = Field(True, description="new people appear only in conflict zones")
+    conflict_zone_spawning_only: bool = Field(
+        True,
+        description="new people appear only in conflict zones; under Flee 3.1's rules only conflict zones "
+        "have a spawn weight either way, so False changes nothing",
+    )
     conflict_spawn_decay: list[NonNegFloat] | None = Field(
         None, description="factor per 30 days since a conflict began"
     )
@@ -204,6 +211,7 @@ class Scenario(Strict):
     total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
+    border: BorderSpec | None = Field(None, description="ports, sectors, border cities and staff (see Border*)")
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
     )
@@ -215,7 +223,7 @@ class Scenario(Strict):
         seen: set[str] = set()
         for i, n in enumerate(names):
             if n in seen:
-                raise ValueError(f"places[{i}].name: duplicate place name {n!r}; names must be unique")
+                raise ValueError(f"places[{i}].name: duplicate place name {n!r}; expected unique names")
             seen.add(n)
         countries = {p.country for p in self.places}
         end = self.end_date
@@ -226,7 +234,7 @@ class Scenario(Strict):
 
         def need_in_period(field: str, d: dt.date | None) -> None:
             if d is not None and not (self.start_date <= d <= end):
-                raise ValueError(f"{field}: date {d} outside the simulated period {self.start_date}..{end}")
+                raise ValueError(f"{field}: date {d} outside the simulated period; expected {self.start_date} to {end}")
 
         pairs: set[frozenset[str]] = set()
         for i, r in enumerate(self.routes):
@@ -234,19 +242,23 @@ class Scenario(Strict):
             need_place(f"routes[{i}].b", r.b)
             key = frozenset((r.a, r.b))
             if key in pairs:
-                raise ValueError(f"routes[{i}]: second route between {r.a!r} and {r.b!r}")
+                raise ValueError(f"routes[{i}]: second route between {r.a!r} and {r.b!r}; expected at most one")
             pairs.add(key)
         for i, c in enumerate(self.closures):
             if c.kind == "country":
                 for fld, v in (("a", c.a), ("b", c.b)):
                     if v not in countries:
-                        raise ValueError(f"closures[{i}].{fld}: unknown country {v!r}")
+                        raise ValueError(
+                            f"closures[{i}].{fld}: unknown country {v!r}; expected a country of the places"
+                        )
             else:
                 need_place(f"closures[{i}].a", c.a)
                 if c.b:
                     need_place(f"closures[{i}].b", c.b)
             if c.kind == "link" and frozenset((c.a, c.b)) not in pairs:
-                raise ValueError(f"closures[{i}]: no route between {c.a!r} and {c.b!r} to close")
+                raise ValueError(
+                    f"closures[{i}]: no route between {c.a!r} and {c.b!r} to close; expected one of the routes"
+                )
             need_in_period(f"closures[{i}].start", c.start)
         for i, k in enumerate(self.conflicts):
             need_place(f"conflicts[{i}].place", k.place)
@@ -259,8 +271,9 @@ class Scenario(Strict):
         for i, o in enumerate(self.observations):
             need_place(f"observations[{i}].place", o.place)
             if o.place in obs_seen:
-                raise ValueError(f"observations[{i}].place: {o.place!r} observed twice")
+                raise ValueError(f"observations[{i}].place: {o.place!r} observed twice; expected one entry per place")
             obs_seen.add(o.place)
+        self._check_border(need_place)
         for pkg, specs in self.policies.items():
             for i, spec in enumerate(specs):
                 for n in spec.places_named():
@@ -268,6 +281,33 @@ class Scenario(Strict):
                 if spec.start is not None:
                     need_in_period(f"policies.{pkg}[{i}].start", spec.start)
         return self
+
+    def _check_border(self, need_place: Callable[[str, str], None]) -> None:
+        kinds = {p.name: p.kind for p in self.places}
+        b = self.border
+        if b is not None:
+            for field, name, kind in b.places_named():
+                need_place(field, name)
+                if kind and kinds[name] != kind:
+                    raise ValueError(f"{field}: {name!r} is a {kinds[name]}; expected a place of kind {kind}")
+        declared = {
+            "port": {p.place for p in b.ports} if b else set(),
+            "sector": {s.place for s in b.sectors} if b else set(),
+        }
+        for i, p in enumerate(self.places):
+            if p.kind in declared and p.name not in declared[p.kind]:
+                section = "ports" if p.kind == "port" else "sectors"
+                raise ValueError(f"places[{i}]: {p.kind} {p.name!r} has no entry in border.{section}; expected one")
+        if b is None:
+            return
+        for i, port in enumerate(b.ports):
+            if port.sector not in declared["sector"]:
+                raise ValueError(f"border.ports[{i}].sector: {port.sector!r} has no entry in border.sectors")
+        for section in ("ports", "sectors", "cities"):
+            names = [x.place for x in getattr(b, section)]
+            dup = {n for n in names if names.count(n) > 1}
+            if dup:
+                raise ValueError(f"border.{section}: {sorted(dup)[0]!r} listed twice")
 
     @property
     def end_date(self) -> dt.date:

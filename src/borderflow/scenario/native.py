@@ -2,56 +2,94 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tempfile
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.errors import ScenarioError, validation_problem
 from borderflow.scenario.model import Scenario
-from borderflow.scenario.yamlfile import load_yaml
+from borderflow.scenario.yamlfile import load_mapping
 
 
-def _field_path(loc: tuple[Any, ...], data: Any) -> str:
-    """'places[3].name (Tapachula)' from a pydantic error location."""
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """'places[3].name' from a pydantic error location."""
     out = ""
-    node = data
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            node = None
     return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that the object at `loc` (a pydantic location) is validated against."""
+    model: type[BaseModel] = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        found = [t for t in _models_in(field.annotation) if t is not model]
+        if len(found) != 1:
+            return None
+        model = found[0]
+    return model
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    key = str(loc[-1]) if loc else ""
+    model = _model_at(tuple(loc[:-1]))
+    if model is None:
+        return f"unknown key {key!r}; expected one of the keys in docs/scenario-reference.md"
+    keys = list(model.model_fields)
+    close = difflib.get_close_matches(key, keys, n=1)
+    if close:
+        return f"unknown key {key!r}; expected a key of {model.__name__}: did you mean {close[0]!r}?"
+    return f"unknown key {key!r}; expected one of {', '.join(keys)}"
+
+
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_][\w.-]*(?:\[\d+\])*(?:\.[\w-]+(?:\[\d+\])*)*): (.*)$", re.DOTALL)
 
 
 def scenario_from_data(data: Any, source: str | Path | None) -> Scenario:
     if not isinstance(data, dict):
-        raise ScenarioError(source, None, "expected a mapping with name, start_date, days, places, ...")
+        raise ScenarioError(source, "line 1", "expected a mapping with name, start_date, days, places, ...")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = _field_path(tuple(err["loc"]), data) or None
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key; see docs/scenario-reference.md for the keys this object takes"
-        elif err["type"] == "missing":
-            msg = "required key missing"
-        elif "input" in err and err["type"] not in ("value_error",):
-            msg = f"{msg}; found {err['input']!r}"
+        loc = tuple(err["loc"])
+        where = _field_path(loc) or None
+        msg = _unknown_key(loc) if err["type"] == "extra_forbidden" else validation_problem(err)
+        if where is None:
+            # The whole-scenario checks name the field at the start of their message.
+            match = _FIELD_PREFIX.match(msg)
+            if match:
+                where, msg = match.groups()
         raise ScenarioError(source, where, msg) from None
 
 
 def read_native(path: str | Path) -> Scenario:
     path = Path(path)
-    return scenario_from_data(load_yaml(path), path)
+    return scenario_from_data(
+        load_mapping(path, "scenario keys (name, start_date, days, places, ...)"),
+        path,
+    )
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

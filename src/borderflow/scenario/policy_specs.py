@@ -89,4 +89,35 @@ class CloseRoute(PolicySpec):
         return [self.a, self.b]
 
 
-AnyPolicy = Annotated[Returns | RailWatch | Incentives | CloseRoute, Field(discriminator="type")]
+class ClosePort(PolicySpec):
+    """Close ports of entry while the policy acts; their queues go back to choose again."""
+
+    type: Literal["close_port"] = "close_port"
+    ports: Annotated[list[Name], Field(min_length=1)]
+
+    def places_named(self) -> list[str]:
+        return list(self.ports)
+
+
+class AppointmentQuota(PolicySpec):
+    """Change the daily appointment quota while the policy acts."""
+
+    type: Literal["appointment_quota"] = "appointment_quota"
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(description="multiplies the daily quota")
+
+
+class RedeployStaff(PolicySpec):
+    """Officers taken from ports (to other duties) while the policy acts."""
+
+    type: Literal["redeploy_staff"] = "redeploy_staff"
+    ports: Annotated[list[Name], Field(min_length=1)]
+    officers: Annotated[int, Field(ge=0)] = Field(description="officers taken from each listed port")
+
+    def places_named(self) -> list[str]:
+        return list(self.ports)
+
+
+AnyPolicy = Annotated[
+    Returns | RailWatch | Incentives | CloseRoute | ClosePort | AppointmentQuota | RedeployStaff,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,268 @@
+"""The border system: ports with processing capacity and queues, Border Patrol sectors,
+border cities with shelters and appointments, and officers as a resource.
+
+People reach ports and sectors by the ordinary route rules from border cities. A port
+keeps its queue first-in first-out (a ledger of counts by arrival day, so waits are
+exact) and processes up to its capacity, which falls with its staffing; below its
+minimum staffing it closes and its queue goes back to the city to choose again.
+Arriving at a sector is an encounter by the Border Patrol; a sector processes its
+custody backlog up to a capacity that grows with officers pulled from the sector's ports
+when the backlog passes a threshold. Processed people leave the flow, or a share is sent
+back south. Appointments move people from a city straight into a port's queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderflow.network.graph import BoolArray, FloatArray, IntArray
+from borderflow.scenario.border_specs import BorderSpec
+
+PORT_FIELDS = ("queue", "processed", "wait_days", "officers", "closed", "appointments", "returned")
+SECTOR_FIELDS = ("encounters", "backlog", "processed", "officers_pulled", "returned")
+CITY_FIELDS = ("population", "shelter_occupancy", "overflow")
+
+
+@dataclass(frozen=True)
+class BorderRecord:
+    """Daily border outputs in people: (days, n) arrays per facility kind."""
+
+    ports: tuple[str, ...]
+    sectors: tuple[str, ...]
+    cities: tuple[str, ...]
+    arrays: dict[str, FloatArray]
+
+
+@dataclass
+class BorderState:
+    """What changes during a run. Policies set the daily levers (reset each morning):
+    port_forced_closed, quota_factor and away (officers redeployed elsewhere)."""
+
+    officers: IntArray  # (P,) officers at each port now
+    pulled: IntArray  # (P,) officers of each port currently working for its sector
+    closed: BoolArray  # (P,) closed today (staffing or policy)
+    port_forced_closed: BoolArray  # (P,) closed by a policy today (reset daily)
+    quota_factor: float  # multiplies the appointment quota today (reset daily)
+    away: IntArray  # (P,) officers of each port redeployed by a policy today (reset daily)
+    ledger: IntArray  # (P, T) people queueing at each port by the day they joined
+
+
+class BorderSystem:
+    def __init__(self, spec: BorderSpec, index: dict[str, int], link_dst: IntArray, days: int, hasten: int) -> None:
+        self.spec = spec
+        self.h = hasten
+        self.port = np.array([index[p.place] for p in spec.ports], dtype=np.int64)
+        self.port_city = np.array([index[p.city] for p in spec.ports], dtype=np.int64)
+        sector_pos = {s.place: i for i, s in enumerate(spec.sectors)}
+        self.port_sector = np.array([sector_pos[p.sector] for p in spec.ports], dtype=np.int64)
+        self.port_capacity = np.array([p.processing_per_day / hasten for p in spec.ports])
+        self.officers0 = np.array([p.officers for p in spec.ports], dtype=np.int64)
+        self.min_officers = np.array([p.min_officers for p in spec.ports], dtype=np.int64)
+        self.port_appt = np.array([p.appointments for p in spec.ports], dtype=np.bool_)
+        self.port_returned = np.array([p.returned_share for p in spec.ports])
+        self.sector = np.array([index[s.place] for s in spec.sectors], dtype=np.int64)
+        self.sector_capacity = np.array([s.processing_per_day / hasten for s in spec.sectors])
+        self.sector_per_officer = np.array([s.per_officer_per_day / hasten for s in spec.sectors])
+        self.sector_returned = np.array([s.returned_share for s in spec.sectors])
+        self.city = np.array([index[c.place] for c in spec.cities], dtype=np.int64)
+        self.shelter = np.array([c.shelter_capacity / hasten for c in spec.cities])
+        self.returns_to = None if spec.returns_to is None else index[spec.returns_to]
+        # links into each port, closed while the port is closed
+        self.links_into_port = [np.flatnonzero(link_dst == p) for p in self.port]
+        P, S, C = len(self.port), len(self.sector), len(self.city)
+        self.state = BorderState(
+            officers=self.officers0.copy(),
+            pulled=np.zeros(P, dtype=np.int64),
+            closed=self.officers0 < self.min_officers,
+            port_forced_closed=np.zeros(P, dtype=np.bool_),
+            quota_factor=1.0,
+            away=np.zeros(P, dtype=np.int64),
+            ledger=np.zeros((P, days), dtype=np.int64),
+        )
+        self.record = {
+            **{f"port_{k}": np.zeros((days, P)) for k in PORT_FIELDS},
+            **{f"sector_{k}": np.zeros((days, S)) for k in SECTOR_FIELDS},
+            **{f"city_{k}": np.zeros((days, C)) for k in CITY_FIELDS},
+        }
+
+    def result(self) -> BorderRecord:
+        spec = self.spec
+        return BorderRecord(
+            ports=tuple(p.place for p in spec.ports),
+            sectors=tuple(x.place for x in spec.sectors),
+            cities=tuple(c.place for c in spec.cities),
+            arrays=self.record,
+        )
+
+    # ----- before people move -------------------------------------------------------------
+    def reset_day(self) -> None:
+        self.state.port_forced_closed[:] = False
+        self.state.quota_factor = 1.0
+        self.state.away[:] = 0
+
+    def shape_moves(self, pop: IntArray, movechance: FloatArray, dest_factor: FloatArray, link_open: BoolArray) -> None:
+        """Set today's move chances, port attractiveness and closed ports (after policies spoke)."""
+        st, spec = self.state, self.spec
+        st.closed = (self._on_duty() < self.min_officers) | st.port_forced_closed | (self.port_capacity <= 0)
+        movechance[self.city] = spec.city_movechance
+        movechance[self.sector] = 0.0  # people in custody do not walk away
+        movechance[self.port] = np.where(st.closed, 1.0, 0.0)  # a closed port's queue chooses again
+        cap = self._port_capacity()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wait = np.where(cap > 0, pop[self.port] / cap, np.inf)
+        dest_factor[self.port] *= spec.port_weight / (1.0 + wait / spec.patience_days)
+        dest_factor[self.sector] *= spec.sector_weight
+        for p in np.flatnonzero(st.closed):
+            link_open[self.links_into_port[p]] = False
+
+    def _port_capacity(self) -> FloatArray:
+        st = self.state
+        staffing = np.divide(
+            self._on_duty(), self.officers0, out=np.ones(len(self.port)), where=self.officers0 > 0
+        ).clip(0.0, 1.0)
+        cap: FloatArray = np.where(st.closed, 0.0, self.port_capacity * staffing)
+        return cap
+
+    # ----- after people moved ----------------------------------------------------------------
+    def process(self, t: int, pop: IntArray, arrivals: IntArray, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
+        """Appointments, port and sector processing, staff moves. Returns (returned, settled) per place."""
+        L = len(pop)
+        returned = np.zeros(L, dtype=np.int64)
+        settled = np.zeros(L, dtype=np.int64)
+        rec = self.record
+        self._reconcile(t, pop)
+        appt = self._appointments(t, pop, rng)
+        # ports: first in, first out
+        cap = _whole(self._port_capacity(), rng)
+        done = np.minimum(pop[self.port], cap)
+        waits = np.zeros(len(self.port))
+        for p in np.flatnonzero(done):
+            waits[p] = self._serve(int(p), int(done[p]), t)
+        pop[self.port] -= done
+        back_p = rng.binomial(done, self.port_returned)
+        np.add.at(returned, self.port, back_p)
+        np.add.at(settled, self.port, done - back_p)
+        # sectors: the custody backlog
+        s_cap = _whole(self.sector_capacity + self.sector_per_officer * self._pulled_by_sector(), rng)
+        s_done = np.minimum(pop[self.sector], s_cap)
+        pop[self.sector] -= s_done
+        back_s = rng.binomial(s_done, self.sector_returned)
+        np.add.at(returned, self.sector, back_s)
+        np.add.at(settled, self.sector, s_done - back_s)
+        if self.returns_to is not None:
+            pop[self.returns_to] += int(returned.sum())
+        else:
+            settled += returned
+            returned[:] = 0
+        self._staff_rule(pop)
+        h = self.h
+        rec["port_queue"][t] = pop[self.port] * h
+        rec["port_processed"][t] = done * h
+        rec["port_wait_days"][t] = waits
+        rec["port_officers"][t] = self._on_duty()
+        rec["port_closed"][t] = self.state.closed
+        rec["port_appointments"][t] = appt * h
+        rec["port_returned"][t] = back_p * h
+        rec["sector_encounters"][t] = arrivals[self.sector] * h
+        rec["sector_backlog"][t] = pop[self.sector] * h
+        rec["sector_processed"][t] = s_done * h
+        rec["sector_officers_pulled"][t] = self._pulled_by_sector()
+        rec["sector_returned"][t] = back_s * h
+        city_pop = pop[self.city].astype(np.float64)
+        rec["city_population"][t] = city_pop * h
+        rec["city_shelter_occupancy"][t] = np.minimum(city_pop, self.shelter) * h
+        rec["city_overflow"][t] = np.maximum(city_pop - self.shelter, 0.0) * h
+        return returned, settled
+
+    def _reconcile(self, t: int, pop: IntArray) -> None:
+        """Keep each port's ledger equal to its queue: newcomers join today, leavers leave last-in first."""
+        ledger = self.state.ledger
+        for p, place in enumerate(self.port):
+            diff = int(pop[place]) - int(ledger[p, : t + 1].sum())
+            if diff > 0:
+                ledger[p, t] += diff
+            elif diff < 0:
+                _take_newest(ledger[p, : t + 1], -diff)
+
+    def _appointments(self, t: int, pop: IntArray, rng: np.random.Generator) -> IntArray:
+        st = self.state
+        takers = self.port_appt & ~st.closed
+        n = int(takers.sum())
+        appt = np.zeros(len(self.port), dtype=np.int64)
+        if n == 0 or self.spec.appointments_per_day <= 0:
+            return appt
+        per_port = self.spec.appointments_per_day * st.quota_factor / self.h / n
+        for p in np.flatnonzero(takers):
+            city = self.port_city[p]
+            k = min(int(pop[city]), int(_whole(np.array([per_port]), rng)[0]))
+            pop[city] -= k
+            pop[self.port[p]] += k
+            st.ledger[p, t] += k
+            appt[p] = k
+        return appt
+
+    def _serve(self, p: int, n: int, t: int) -> float:
+        """Take n people from the front of port p's queue; their mean wait in days."""
+        row = self.state.ledger[p, : t + 1]
+        left, weighted = n, 0.0
+        for day in np.flatnonzero(row):
+            k = min(left, int(row[day]))
+            row[day] -= k
+            weighted += k * (t - day)
+            left -= k
+            if left == 0:
+                break
+        return weighted / n
+
+    def _on_duty(self) -> IntArray:
+        on: IntArray = np.maximum(self.state.officers - self.state.away, 0)
+        return on
+
+    def _pulled_by_sector(self) -> IntArray:
+        out = np.zeros(len(self.sector), dtype=np.int64)
+        np.add.at(out, self.port_sector, self.state.pulled)
+        return out
+
+    def _staff_rule(self, pop: IntArray) -> None:
+        rule = self.spec.staff_rule
+        if rule is None:
+            return
+        st = self.state
+        backlog = pop[self.sector] * self.h
+        for s in range(len(self.sector)):
+            ports = np.flatnonzero(self.port_sector == s)
+            if len(ports) == 0:
+                continue
+            if backlog[s] > rule.backlog_threshold:
+                for _ in range(rule.officers_per_day):  # one at a time from the best-staffed port
+                    p = ports[np.argmax(st.officers[ports])]
+                    if st.officers[p] == 0:
+                        break
+                    st.officers[p] -= 1
+                    st.pulled[p] += 1
+            elif backlog[s] < rule.release_threshold:
+                for _ in range(rule.officers_per_day):  # back to the port that misses most
+                    lent = ports[st.pulled[ports] > 0]
+                    if len(lent) == 0:
+                        break
+                    p = lent[np.argmax(st.pulled[lent])]
+                    st.officers[p] += 1
+                    st.pulled[p] -= 1
+
+
+def _whole(x: FloatArray, rng: np.random.Generator) -> IntArray:
+    """Whole numbers with the same expectation: the fractional part is drawn."""
+    base = np.floor(x)
+    out: IntArray = (base + (rng.random(len(x)) < x - base)).astype(np.int64)
+    return out
+
+
+def _take_newest(row: IntArray, n: int) -> None:
+    for day in np.flatnonzero(row)[::-1]:
+        k = min(n, int(row[day]))
+        row[day] -= k
+        n -= k
+        if n == 0:
+            return

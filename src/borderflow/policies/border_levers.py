@@ -1,0 +1,51 @@
+"""Levers on the border system: closing ports, changing the appointment quota, redeploying officers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderflow.engine.world import World
+from borderflow.policies.base import Day, Policy
+from borderflow.scenario.policy_specs import AppointmentQuota, ClosePort, RedeployStaff
+
+
+def _port_positions(world: World, names: list[str]) -> list[int]:
+    border = world.scenario.border
+    if border is None:
+        raise ValueError("this policy needs the scenario's border section")
+    order = [p.place for p in border.ports]
+    missing = [n for n in names if n not in order]
+    if missing:
+        raise ValueError(f"{missing[0]!r} is not a port of the border section")
+    return [order.index(n) for n in names]
+
+
+class ClosePortPolicy(Policy):
+    def __init__(self, spec: ClosePort, world: World) -> None:
+        super().__init__(spec, world)
+        self.ports = np.array(_port_positions(world, spec.ports), dtype=np.int64)
+
+    def before_moves(self, ctx: Day) -> None:
+        assert ctx.border is not None
+        ctx.border.port_forced_closed[self.ports] = True
+
+
+class AppointmentQuotaPolicy(Policy):
+    def __init__(self, spec: AppointmentQuota, world: World) -> None:
+        super().__init__(spec, world)
+        self.factor = spec.factor
+
+    def before_moves(self, ctx: Day) -> None:
+        if ctx.border is not None:
+            ctx.border.quota_factor *= self.factor
+
+
+class RedeployStaffPolicy(Policy):
+    def __init__(self, spec: RedeployStaff, world: World) -> None:
+        super().__init__(spec, world)
+        self.ports = np.array(_port_positions(world, spec.ports), dtype=np.int64)
+        self.officers = spec.officers
+
+    def before_moves(self, ctx: Day) -> None:
+        assert ctx.border is not None
+        ctx.border.away[self.ports] += self.officers

@@ -1,0 +1,160 @@
+"""Comparing two policy packages with common random numbers.
+
+Each seed runs both packages; the paired differences give a band. Southwest encounters
+(Border Patrol encounters in sectors plus people processed at ports) are split into
+flows *reduced* and flows *displaced*: to other sectors (increases elsewhere) or to later
+dates (more people still on the way or waiting in border cities at the end).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from borderflow.api import run
+from borderflow.results.result import Result
+from borderflow.scenario.model import Scenario
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What matters in one run, over the comparison window."""
+
+    encounters: float  # Southwest encounters in the window
+    encounters_after: float  # after the window, within the simulated period
+    by_sector: dict[str, float]
+    arrivals_by_city: dict[str, float]
+    port_queue_mean: dict[str, float]
+    port_wait_mean: dict[str, float]
+    overflow_person_days: float
+    overflow_peak: float
+    returned_south: float
+    stranded_south: float  # people in southern places at the end
+    pipeline_end: float  # people on the way or waiting in border cities at the end
+    weekly_encounters: list[float] = field(default_factory=list)
+
+
+def _window(result: Result, window: tuple[dt.date, dt.date] | None) -> NDArray[np.bool_]:
+    dates = np.array(result.dates, dtype="datetime64[D]")
+    if window is None:
+        return np.ones(len(dates), dtype=np.bool_)
+    lo, hi = (np.datetime64(d, "D") for d in window)
+    return (dates >= lo) & (dates <= hi)
+
+
+def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Outcome:
+    sc = result.world.scenario
+    b = result.border
+    if b is None or sc.border is None:
+        raise ValueError("comparison needs a scenario with a border section")
+    w = _window(result, window)
+    after = np.zeros_like(w)
+    if w.any():
+        after[np.flatnonzero(w)[-1] + 1 :] = True
+    sector = b.arrays["sector_encounters"]
+    ports = b.arrays["port_processed"]
+    daily = sector.sum(axis=1) + ports.sum(axis=1)
+    pop = result.series("population")
+    in_transit = result.series("in_transit")
+    arrivals = result.series("arrivals")
+    idx = result.world.net.index
+    south = [i for i, p in enumerate(sc.places) if p.lat is not None and p.lat < sc.border.south_latitude]
+    pipeline_places = [idx[c] for c in b.cities]
+    weeks = [float(daily[w][k : k + 7].sum()) for k in range(0, int(w.sum()), 7)]
+    return Outcome(
+        encounters=float(daily[w].sum()),
+        encounters_after=float(daily[after].sum()),
+        by_sector={s: float(sector[w, j].sum()) for j, s in enumerate(b.sectors)},
+        arrivals_by_city={c: float(arrivals[w, idx[c]].sum()) for c in b.cities},
+        port_queue_mean={p: float(b.arrays["port_queue"][w, j].mean()) for j, p in enumerate(b.ports)},
+        port_wait_mean={p: float(b.arrays["port_wait_days"][w, j].mean()) for j, p in enumerate(b.ports)},
+        overflow_person_days=float(b.arrays["city_overflow"][w].sum()),
+        overflow_peak=float(b.arrays["city_overflow"][w].sum(axis=1).max(initial=0.0)),
+        returned_south=float(result.series("returned")[w].sum()),
+        stranded_south=float(pop[-1, south].sum()),
+        pipeline_end=float(in_transit[-1].sum() + pop[-1, pipeline_places].sum()),
+        weekly_encounters=weeks,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: str
+    b: str
+    seeds: list[int]
+    window: tuple[dt.date, dt.date] | None
+    outcomes_a: list[Outcome]
+    outcomes_b: list[Outcome]
+
+    def paired(self, attr: str) -> FloatArray:
+        """b - a per seed for a scalar outcome."""
+        return np.array(
+            [getattr(y, attr) - getattr(x, attr) for x, y in zip(self.outcomes_a, self.outcomes_b, strict=True)]
+        )
+
+    def mean(self, which: str, attr: str) -> float:
+        outs = self.outcomes_a if which == "a" else self.outcomes_b
+        return float(np.mean([getattr(o, attr) for o in outs]))
+
+    def change_pct(self) -> tuple[float, float, float]:
+        """Percentage change of window encounters: mean, and the min-max band over seeds."""
+        base = np.array([o.encounters for o in self.outcomes_a])
+        pct = 100.0 * self.paired("encounters") / np.maximum(base, 1.0)
+        return float(pct.mean()), float(pct.min()), float(pct.max())
+
+    def decomposition(self) -> dict[str, float]:
+        """Mean over seeds, in people: how the change in window encounters splits up."""
+        gross_down, to_other_sectors, later, pipeline = [], [], [], []
+        for x, y in zip(self.outcomes_a, self.outcomes_b, strict=True):
+            diffs = np.array([y.by_sector[s] - x.by_sector[s] for s in x.by_sector])
+            ports = (y.encounters - sum(y.by_sector.values())) - (x.encounters - sum(x.by_sector.values()))
+            gross_down.append(-diffs[diffs < 0].sum() - min(ports, 0.0))
+            to_other_sectors.append(diffs[diffs > 0].sum() + max(ports, 0.0))
+            later.append(max(y.encounters_after - x.encounters_after, 0.0))
+            pipeline.append(max(y.pipeline_end - x.pipeline_end, 0.0))
+        net = -self.paired("encounters")
+        out = {
+            "net_reduction": float(net.mean()),
+            "gross_reduction": float(np.mean(gross_down)),
+            "displaced_to_other_sectors_or_ports": float(np.mean(to_other_sectors)),
+            "displaced_to_later_dates": float(np.mean(later) + np.mean(pipeline)),
+        }
+        deferred = min(out["displaced_to_later_dates"], max(out["net_reduction"], 0.0))
+        out["reduced"] = max(out["net_reduction"] - deferred, 0.0)
+        out["share_displaced_later_pct"] = 100.0 * deferred / out["net_reduction"] if out["net_reduction"] > 0 else 0.0
+        return out
+
+    def verdict(self) -> str:
+        mean, lo, hi = self.change_pct()
+        d = self.decomposition()
+        span = "the whole period" if self.window is None else f"{self.window[0]} to {self.window[1]}"
+        verb = "lowers" if mean < 0 else "raises"
+        text = (
+            f"{self.b} {verb} Southwest encounters over {span} by {abs(mean):.0f}% compared with {self.a} "
+            f"(band {lo:+.0f}% to {hi:+.0f}% over {len(self.seeds)} paired seeds)"
+        )
+        if mean < 0:
+            text += f"; {d['share_displaced_later_pct']:.0f}% of that is displacement to later dates"
+            if d["displaced_to_other_sectors_or_ports"] > 0:
+                text += (
+                    f", and {d['displaced_to_other_sectors_or_ports']:,.0f} encounters move to other sectors or ports"
+                )
+        return text + "."
+
+
+def compare(
+    scenario: Scenario,
+    a: str | None,
+    b: str | None,
+    seeds: list[int],
+    window: tuple[dt.date, dt.date] | None = None,
+) -> Comparison:
+    """Run packages a and b (None = no policies) with the same seeds: common random numbers."""
+    outs_a = [outcome(run(scenario, seed=s, policy=a), window) for s in seeds]
+    outs_b = [outcome(run(scenario, seed=s, policy=b), window) for s in seeds]
+    return Comparison(a or "no policies", b or "no policies", seeds, window, outs_a, outs_b)

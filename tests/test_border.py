@@ -1,0 +1,257 @@
+"""The border system on small graphs, with exact or probabilistic expectations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+
+import borderflow
+from borderflow.scenario.model import Scenario
+
+START = dt.date(2024, 1, 1)
+
+
+def _scenario(**over: Any) -> Scenario:
+    border: dict[str, Any] = {
+        "ports": [
+            {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "officers": 20},
+            {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+        ],
+        "sectors": [{"place": "Sector", "processing_per_day": 1_000_000}],
+        "cities": [{"place": "City", "shelter_capacity": 300}, {"place": "Spare City"}],
+        "city_movechance": 0.0,
+        "returns_to": "South",
+    }
+    border.update(over.pop("border", {}))
+    data: dict[str, Any] = {
+        "name": "border-test",
+        "start_date": START,
+        "days": 12,
+        "places": [
+            {"name": "South", "kind": "camp", "country": "MX"},
+            {"name": "City", "kind": "border_city", "country": "MX"},
+            {"name": "Port", "kind": "port", "country": "US"},
+            {"name": "Sector", "kind": "sector", "country": "US"},
+            {"name": "Spare City", "kind": "border_city", "country": "MX"},
+            {"name": "Spare Port", "kind": "port", "country": "US"},
+        ],
+        "routes": [
+            {"a": "City", "b": "Port", "distance_km": 5},
+            {"a": "City", "b": "Sector", "distance_km": 20, "mode": "foot"},
+            {"a": "Spare City", "b": "Spare Port", "distance_km": 5},
+        ],
+        "departures": [],
+        "spawn_rules": {"data_driven": False},
+        "move_rules": {"camp_movechance": 0.0},
+        "border": border,
+    }
+    data.update(over)
+    return Scenario.model_validate(data)
+
+
+def _ports(result: borderflow.Result, field: str, port: str = "Port") -> np.ndarray:
+    assert result.border is not None
+    return result.border.arrays[f"port_{field}"][:, result.border.ports.index(port)]
+
+
+def test_port_queue_grows_by_arrivals_minus_capacity() -> None:
+    arrivals, capacity = 100, 60
+    sc = _scenario(
+        departures=[{"place": "Port", "start": START, "end": START + dt.timedelta(days=11), "per_day": arrivals}]
+    )
+    r = borderflow.run(sc, seed=1)
+    queue = _ports(r, "queue")
+    assert queue.tolist() == [(t + 1) * (arrivals - capacity) for t in range(12)]
+    assert _ports(r, "processed").tolist() == [capacity] * 12
+    # first in, first out: on day t the people served joined on day floor(60 t / 100)
+    waits = _ports(r, "wait_days")
+    assert waits[0] == 0.0
+    assert waits[-1] == pytest.approx(11 - np.mean([(60 * 11 + k) // 100 for k in range(60)]))
+
+
+def test_closed_port_queue_goes_back_and_chooses_again() -> None:
+    sc = _scenario(
+        departures=[{"place": "Port", "start": START, "end": START, "per_day": 500}],
+        border={
+            "ports": [
+                {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 0.5, "officers": 20},
+                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+            ]
+        },
+        policies={"close": [{"type": "close_port", "ports": ["Port"], "start": "2024-01-03"}]},
+    )
+    base = borderflow.run(sc, seed=2)
+    closed = borderflow.run(sc, seed=2, policy="close")
+    city = closed.places.index("City")
+    assert _ports(base, "queue")[-1] > 400  # open: the queue stays
+    assert _ports(closed, "closed")[2] == 1
+    assert _ports(closed, "queue")[2] == 0  # closed on day 2: everyone leaves the queue...
+    assert closed.record.population[2, city] == _ports(closed, "queue")[1]  # ...back to the city
+
+
+def test_sector_returns_send_the_configured_share_south() -> None:
+    n, share = 10_000, 0.3
+    sc = _scenario(
+        departures=[{"place": "Sector", "start": START, "end": START, "per_day": n}],
+        border={"sectors": [{"place": "Sector", "processing_per_day": 1e9, "returned_share": share}]},
+    )
+    r = borderflow.run(sc, seed=3)
+    assert r.border is not None
+    returned = r.border.arrays["sector_returned"][0, 0]
+    assert abs(returned - n * share) < 5 * np.sqrt(n * share * (1 - share))
+    assert r.record.population[0, r.places.index("South")] == returned
+    assert r.border.arrays["sector_encounters"][0, 0] == 0  # spawned there, not arrived
+
+
+def test_staffing_rule_closes_a_port_during_a_surge_and_reopens_it() -> None:
+    surge_end = START + dt.timedelta(days=9)
+    sc = _scenario(
+        days=40,
+        departures=[
+            {"place": "City", "start": START, "end": surge_end, "per_day": 2000},
+            {"place": "Port", "start": START, "end": START + dt.timedelta(days=39), "per_day": 30},
+        ],
+        border={
+            "city_movechance": 1.0,
+            "port_weight": 0.0,  # everyone in the city crosses between ports
+            "ports": [
+                {
+                    "place": "Port",
+                    "city": "City",
+                    "sector": "Sector",
+                    "processing_per_day": 60,
+                    "officers": 20,
+                    "min_officers": 15,
+                },
+                {
+                    "place": "Spare Port",
+                    "city": "Spare City",
+                    "sector": "Sector",
+                    "processing_per_day": 10,
+                    "officers": 0,
+                },
+            ],
+            "sectors": [{"place": "Sector", "processing_per_day": 1000, "per_officer_per_day": 50}],
+            "staff_rule": {"backlog_threshold": 500, "release_threshold": 100, "officers_per_day": 2},
+        },
+    )
+    r = borderflow.run(sc, seed=4)
+    assert r.border is not None
+    closed = _ports(r, "closed")
+    encounters = r.border.arrays["sector_encounters"][:, 0]
+    assert encounters[:10].sum() > 15_000  # the surge of crossings
+    first_closed = int(np.argmax(closed))
+    assert closed.any(), "the port closes by itself during the surge"
+    assert 0 < first_closed < 10
+    assert closed[-1] == 0, "and reopens when the surge has passed"
+    assert _ports(r, "queue")[first_closed : first_closed + 2].min() == 0  # its queue diverted
+    assert _ports(r, "officers")[-1] == 20
+
+
+def test_appointments_move_the_quota_from_city_to_port() -> None:
+    sc = _scenario(
+        departures=[{"place": "City", "start": START, "end": START, "per_day": 1000}],
+        border={
+            "appointments_per_day": 100,
+            "ports": [
+                {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "appointments": True},
+                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+            ],
+        },
+    )
+    r = borderflow.run(sc, seed=5)
+    assert _ports(r, "appointments")[:10].tolist() == [100] * 10
+    assert _ports(r, "queue")[:3].tolist() == [40, 80, 120]
+    city = r.places.index("City")
+    assert r.record.population[9, city] == 0
+    assert r.border is not None
+    overflow = r.border.arrays["city_overflow"][:, 0]
+    assert overflow[0] == 1000 - 100 - 300  # 900 waiting, 300 shelter beds
+
+
+def test_appointment_quota_policy_scales_the_quota() -> None:
+    sc = _scenario(
+        departures=[{"place": "City", "start": START, "end": START, "per_day": 1000}],
+        border={
+            "appointments_per_day": 100,
+            "ports": [
+                {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "appointments": True},
+                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+            ],
+        },
+        policies={"half": [{"type": "appointment_quota", "factor": 0.5}]},
+    )
+    r = borderflow.run(sc, seed=6, policy="half")
+    assert _ports(r, "appointments")[:3].tolist() == [50, 50, 50]
+
+
+def test_redeploying_staff_below_minimum_closes_the_port() -> None:
+    sc = _scenario(
+        departures=[{"place": "Port", "start": START, "end": START + dt.timedelta(days=11), "per_day": 10}],
+        border={
+            "ports": [
+                {
+                    "place": "Port",
+                    "city": "City",
+                    "sector": "Sector",
+                    "processing_per_day": 60,
+                    "officers": 20,
+                    "min_officers": 10,
+                },
+                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+            ]
+        },
+        policies={
+            "away": [
+                {
+                    "type": "redeploy_staff",
+                    "ports": ["Port"],
+                    "officers": 15,
+                    "start": "2024-01-04",
+                    "end": "2024-01-06",
+                }
+            ]
+        },
+    )
+    r = borderflow.run(sc, seed=7, policy="away")
+    assert _ports(r, "closed").tolist() == [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    assert _ports(r, "officers")[3] == 5
+
+
+def test_closing_an_unused_port_changes_nothing() -> None:
+    sc = _scenario(
+        departures=[{"place": "City", "start": START, "end": START, "per_day": 1000}],
+        border={"city_movechance": 0.2},
+        policies={"close-spare": [{"type": "close_port", "ports": ["Spare Port"]}]},
+    )
+    base = borderflow.run(sc, seed=8)
+    other = borderflow.run(sc, seed=8, policy="close-spare")
+    assert np.array_equal(base.record.population, other.record.population)
+    assert base.border is not None
+    assert other.border is not None
+    for key in ("port_queue", "sector_encounters", "city_overflow"):
+        assert np.array_equal(base.border.arrays[key][:, 0], other.border.arrays[key][:, 0]), key
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"border": {"ports": [{"place": "Port", "city": "City", "sector": "Nowhere", "processing_per_day": 1}]}},
+            "unknown place 'Nowhere'",
+        ),
+        ({"border": {"sectors": []}}, "has no entry in border.sectors"),
+        ({"border": {"appointments_per_day": -5}}, "greater than or equal to 0"),
+        (
+            {"border": {"ports": [{"place": "City", "city": "City", "sector": "Sector", "processing_per_day": 1}]}},
+            "expected a place of kind port",
+        ),
+    ],
+    ids=["port-unknown-sector", "port-with-no-sector", "negative-quota", "port-is-not-a-port"],
+)
+def test_bad_border_input_is_rejected(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _scenario(**change)
