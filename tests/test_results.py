@@ -35,6 +35,7 @@ def test_to_pandas_is_tidy_and_consistent() -> None:
         "returned",
         "settled",
         "removed_in_transit",
+        "in_caravan",
     ]
     assert len(df) == result.world.days * len(result.places)
     last = df[df.day == df.day.max()]

@@ -37,5 +37,6 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
         record=record,
         policy=policy,
         border=None if sim.border is None else sim.border.result(),
+        caravans=None if sim.caravans is None else sim.caravans.result(),
         timings={"compile_s": t1 - t0, "simulate_s": t2 - t1},
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderflow.engine.border import BorderSystem
+from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import CAMP, IDPCAMP, World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
@@ -62,6 +63,7 @@ class DailyRecord:
     returned: IntArray  # people moved away from the place by enforcement
     settled: IntArray  # people who left the flow at the place (permits, incentives)
     removed: IntArray  # people taken off the road while heading to the place
+    in_caravan: IntArray  # caravan members at the place the caravan last reached
 
 
 class Simulation:
@@ -76,6 +78,9 @@ class Simulation:
             None if spec is None else BorderSystem(spec, world.net.index, world.net.link_dst, world.days, world.hasten)
         )
         self._dest_factor = np.ones(world.net.n_places)
+        self.caravans = (
+            CaravanSystem(world.scenario, world.net.index, world.hasten) if world.scenario.caravans else None
+        )
         net = world.net
         rules = world.scenario.move_rules
         speed = net.link_speed[net.slot_link]
@@ -150,6 +155,7 @@ class Simulation:
             movechance_factor=np.ones(w.net.n_places),
             dest_factor=np.ones(w.net.n_places),
             border=None if self.border is None else self.border.state,
+            caravans=self.caravans,
             link_open=self._link_open,
             returned=st.returned,
             settled=st.settled,
@@ -318,6 +324,8 @@ class Simulation:
         self._update_places(t)
         self._spawn(t)
         self._dest_factor = np.ones(L)
+        if self.caravans is not None:
+            self.caravans.step(t, st.pop, st.spawned, self.streams["caravan"])
         ctx = self._policy_day(t) if (self.policies or self.border) else None
         if ctx is not None:
             if self.border is not None:
@@ -377,7 +385,17 @@ class Simulation:
         T, L = self.world.days, self.world.net.n_places
         rec = {
             k: np.zeros((T, L), dtype=np.int64)
-            for k in ("population", "arrivals", "departures", "spawned", "in_transit", "returned", "settled", "removed")
+            for k in (
+                "population",
+                "arrivals",
+                "departures",
+                "spawned",
+                "in_transit",
+                "returned",
+                "settled",
+                "removed",
+                "in_caravan",
+            )
         }
         for t in range(T):
             self.step()
@@ -389,6 +407,10 @@ class Simulation:
             rec["returned"][t] = self.state.returned
             rec["settled"][t] = self.state.settled
             rec["removed"][t] = self.state.removed
+            if self.caravans is not None:
+                self.caravans.record(t)
+                for c in np.flatnonzero(self.caravans.state.active):
+                    rec["in_caravan"][t, self.caravans.where(int(c))] += self.caravans.state.members[c]
         return DailyRecord(**rec)
 
 

@@ -10,7 +10,12 @@ from collections.abc import Sequence
 
 from borderflow.engine.world import World
 from borderflow.policies.base import Day, Policy
-from borderflow.policies.border_levers import AppointmentQuotaPolicy, ClosePortPolicy, RedeployStaffPolicy
+from borderflow.policies.border_levers import (
+    AppointmentQuotaPolicy,
+    ClosePortPolicy,
+    DissolveCaravanPolicy,
+    RedeployStaffPolicy,
+)
 from borderflow.policies.close_route import CloseRoutePolicy
 from borderflow.policies.incentives import IncentivesPolicy
 from borderflow.policies.rail_watch import RailWatchPolicy
@@ -19,6 +24,7 @@ from borderflow.scenario.policy_specs import (
     AppointmentQuota,
     ClosePort,
     CloseRoute,
+    DissolveCaravan,
     Incentives,
     PolicySpec,
     RailWatch,
@@ -34,6 +40,7 @@ REGISTRY: dict[type[PolicySpec], type[Policy]] = {
     ClosePort: ClosePortPolicy,
     AppointmentQuota: AppointmentQuotaPolicy,
     RedeployStaff: RedeployStaffPolicy,
+    DissolveCaravan: DissolveCaravanPolicy,
 }
 
 

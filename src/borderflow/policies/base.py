@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from borderflow.engine.border import BorderState
+from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.world import World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.policy_specs import PolicySpec
@@ -32,6 +33,7 @@ class Day:
     movechance_factor: FloatArray  # (L,) multiplies today's move chances
     dest_factor: FloatArray  # (L,) multiplies the route weight of paths ending at each place
     border: BorderState | None  # the border system's state, when the scenario has one
+    caravans: CaravanSystem | None  # the caravans, when the scenario has any
     link_open: BoolArray  # (E,) today's open links; a policy may only close
     returned: IntArray  # (L,) tally: people moved away from each place by enforcement
     settled: IntArray  # (L,) tally: people who left the flow at each place

@@ -6,7 +6,7 @@ import numpy as np
 
 from borderflow.engine.world import World
 from borderflow.policies.base import Day, Policy
-from borderflow.scenario.policy_specs import AppointmentQuota, ClosePort, RedeployStaff
+from borderflow.scenario.policy_specs import AppointmentQuota, ClosePort, DissolveCaravan, RedeployStaff
 
 
 def _port_positions(world: World, names: list[str]) -> list[int]:
@@ -49,3 +49,29 @@ class RedeployStaffPolicy(Policy):
     def before_moves(self, ctx: Day) -> None:
         assert ctx.border is not None
         ctx.border.away[self.ports] += self.officers
+
+
+class DissolveCaravanPolicy(Policy):
+    """Acts once, on its start day: buses take a share away, permits settle a share, the rest go on alone."""
+
+    def __init__(self, spec: DissolveCaravan, world: World) -> None:
+        super().__init__(spec, world)
+        self.caravan = [c.name for c in world.scenario.caravans].index(spec.caravan)
+        self.bus_to = None if spec.bus_to is None else self.index[spec.bus_to]
+        self.bus_share = spec.bus_share if spec.bus_to is not None else 0.0
+        self.permit_share = spec.permit_share
+
+    def before_moves(self, ctx: Day) -> None:
+        caravans = ctx.caravans
+        if ctx.day != self.first_day or caravans is None or not caravans.state.active[self.caravan]:
+            return
+        here = caravans.where(self.caravan)
+        members = int(caravans.state.members[self.caravan])
+        bused = int(ctx.rng.binomial(members, self.bus_share))
+        permits = int(ctx.rng.binomial(members - bused, self.permit_share))
+        caravans.state.members[self.caravan] = members - bused - permits
+        caravans.release(self.caravan, ctx.pop)
+        if self.bus_to is not None:
+            ctx.pop[self.bus_to] += bused
+        ctx.returned[here] += bused
+        ctx.settled[here] += permits

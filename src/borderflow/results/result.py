@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from borderflow.engine.border import CITY_FIELDS, PORT_FIELDS, SECTOR_FIELDS, BorderRecord
+from borderflow.engine.caravan import CaravanRecord
 from borderflow.engine.simulation import DailyRecord
 from borderflow.engine.world import World
 from borderflow.metrics import validation
@@ -25,6 +26,7 @@ class Result:
     record: DailyRecord
     policy: str | None = None
     border: BorderRecord | None = None
+    caravans: CaravanRecord | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -75,6 +77,7 @@ class Result:
                 "returned": rec.returned.reshape(-1) * h,
                 "settled": rec.settled.reshape(-1) * h,
                 "removed_in_transit": rec.removed.reshape(-1) * h,
+                "in_caravan": rec.in_caravan.reshape(-1) * h,
             }
         )
 
@@ -118,6 +121,22 @@ class Result:
                 cols[f] = b.arrays[f"{kind}_{f}"].reshape(-1)
             frames.append(pd.DataFrame(cols))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def caravan_table(self) -> pd.DataFrame:
+        """Daily size and position of each caravan."""
+        c = self.caravans
+        if c is None:
+            return pd.DataFrame()
+        names = self.places
+        n = len(c.names)
+        return pd.DataFrame(
+            {
+                "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), n),
+                "caravan": np.tile(np.array(c.names, dtype=object), len(self.dates)),
+                "size": c.size.reshape(-1),
+                "place": [names[i] if i >= 0 else "" for i in c.place.reshape(-1)],
+            }
+        )
 
     def metrics(self) -> dict[str, Any]:
         """Validation metrics against the observations (empty without observations)."""

@@ -63,6 +63,8 @@ def write_results(result: Result, out: str | Path, *, extra: dict[str, Any] | No
     try:
         t0 = time.perf_counter()
         files = _write_table(result.to_pandas(), tmp, "daily")
+        if result.caravans is not None:
+            files += _write_table(result.caravan_table(), tmp, "caravans")
         if result.border is not None:
             files += _write_table(result.border_table(), tmp, "border")
         metrics = result.metrics()

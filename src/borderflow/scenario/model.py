@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import math
 from collections.abc import Callable
 from typing import Annotated, Literal
@@ -16,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from borderflow.scenario.border_specs import BorderSpec
+from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.policy_specs import AnyPolicy
 
 
@@ -192,6 +194,24 @@ class SpawnRules(Strict):
     data_driven: bool = Field(True, description="spawn from observations (Flee); False: only `departures`")
 
 
+def _no_contradictions(pkg: str, specs: list[AnyPolicy], first: dt.date, last: dt.date) -> None:
+    """Two levers that set the same thing over overlapping days contradict each other."""
+    seen: dict[tuple[str, str], list[tuple[int, dt.date, dt.date]]] = {}
+    for i, spec in enumerate(specs):
+        if spec.type not in ("appointment_quota", "redeploy_staff", "dissolve_caravan"):
+            continue
+        targets = getattr(spec, "ports", None) or [getattr(spec, "caravan", "")]
+        lo, hi = spec.start or first, spec.end or last
+        for target in targets:
+            for j, lo2, hi2 in seen.get((spec.type, target), []):
+                if lo <= hi2 and lo2 <= hi:
+                    raise ValueError(
+                        f"policies.{pkg}[{i}]: {spec.type} overlaps policies.{pkg}[{j}] "
+                        f"({max(lo, lo2)} to {min(hi, hi2)}); expected one setting at a time"
+                    )
+            seen.setdefault((spec.type, target), []).append((i, lo, hi))
+
+
 class Scenario(Strict):
     """A whole scenario: everything one run needs besides the seed override."""
 
@@ -211,6 +231,7 @@ class Scenario(Strict):
     total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
+    caravans: list[CaravanSpec] = Field([], description="groups that walk a route together (see CaravanSpec)")
     border: BorderSpec | None = Field(None, description="ports, sectors, border cities and staff (see Border*)")
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
@@ -274,12 +295,32 @@ class Scenario(Strict):
                 raise ValueError(f"observations[{i}].place: {o.place!r} observed twice; expected one entry per place")
             obs_seen.add(o.place)
         self._check_border(need_place)
+        caravan_names: set[str] = set()
+        for i, cv in enumerate(self.caravans):
+            need_place(f"caravans[{i}].leaves", cv.leaves)
+            for j, stop in enumerate(cv.route):
+                need_place(f"caravans[{i}].route[{j}]", stop)
+            for j, (x, y) in enumerate(itertools.pairwise(cv.route)):
+                if frozenset((x, y)) not in pairs:
+                    raise ValueError(
+                        f"caravans[{i}].route[{j + 1}]: no route between {x!r} and {y!r}; expected neighbours"
+                    )
+            need_in_period(f"caravans[{i}].date", cv.date)
+            if cv.name in caravan_names:
+                raise ValueError(f"caravans[{i}].name: {cv.name!r} used twice; expected unique names")
+            caravan_names.add(cv.name)
         for pkg, specs in self.policies.items():
             for i, spec in enumerate(specs):
                 for n in spec.places_named():
                     need_place(f"policies.{pkg}[{i}]", n)
                 if spec.start is not None:
                     need_in_period(f"policies.{pkg}[{i}].start", spec.start)
+                caravan = getattr(spec, "caravan", None)
+                if caravan is not None and caravan not in caravan_names:
+                    raise ValueError(
+                        f"policies.{pkg}[{i}].caravan: unknown caravan {caravan!r}; expected one of the caravans"
+                    )
+            _no_contradictions(pkg, specs, self.start_date, self.end_date)
         return self
 
     def _check_border(self, need_place: Callable[[str, str], None]) -> None:

@@ -117,7 +117,20 @@ class RedeployStaff(PolicySpec):
         return list(self.ports)
 
 
+class DissolveCaravan(PolicySpec):
+    """On its start day the caravan dissolves: some are bused away, some get permits, the rest go on alone."""
+
+    type: Literal["dissolve_caravan"] = "dissolve_caravan"
+    caravan: Name = Field(description="the caravan's name")
+    bus_to: Name | None = Field(None, description="where buses take people (none = no buses)")
+    bus_share: Probability = Field(0.0, description="share of members put on buses")
+    permit_share: Probability = Field(0.0, description="share of the others given permits (they settle)")
+
+    def places_named(self) -> list[str]:
+        return [self.bus_to] if self.bus_to else []
+
+
 AnyPolicy = Annotated[
-    Returns | RailWatch | Incentives | CloseRoute | ClosePort | AppointmentQuota | RedeployStaff,
+    Returns | RailWatch | Incentives | CloseRoute | ClosePort | AppointmentQuota | RedeployStaff | DissolveCaravan,
     Field(discriminator="type"),
 ]

@@ -1,0 +1,118 @@
+"""Caravans: groups that walk a fixed route at a group pace, gaining joiners and losing members.
+
+A caravan is one group, not a crowd of agents: its members are a count that moves along its
+route together. Members who leave, and everyone when it dissolves or reaches its last place,
+become ordinary people at the caravan's current place and go on by the route rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from borderflow.network.graph import BoolArray, FloatArray, IntArray
+from borderflow.scenario.caravan_specs import CaravanSpec
+from borderflow.scenario.model import Scenario
+
+
+@dataclass
+class CaravanState:
+    members: IntArray  # (C,) people walking with each caravan
+    leg: IntArray  # (C,) index of the route place it last reached
+    km: FloatArray  # (C,) km walked since that place
+    resting: IntArray  # (C,) stop days left at the current place
+    walked_days: IntArray  # (C,) walking days since the last regular rest
+    active: BoolArray  # (C,) set out and not yet ended
+
+
+@dataclass(frozen=True)
+class CaravanRecord:
+    names: tuple[str, ...]
+    size: FloatArray  # (T, C) members at the end of each day, in people
+    place: IntArray  # (T, C) index of the place it last reached (-1 before it sets out / after it ends)
+
+
+class CaravanSystem:
+    def __init__(self, scenario: Scenario, index: dict[str, int], hasten: int) -> None:
+        self.specs: list[CaravanSpec] = list(scenario.caravans)
+        self.h = hasten
+        self.index = index
+        self.start_day = np.array([scenario.day_of(c.date) for c in self.specs], dtype=np.int64)
+        self.route = [np.array([index[p] for p in c.route], dtype=np.int64) for c in self.specs]
+        km = {frozenset((r.a, r.b)): r.distance_km for r in scenario.routes}
+        self.leg_km = [
+            np.array([km[frozenset(ab)] for ab in zip(c.route, c.route[1:], strict=False)]) for c in self.specs
+        ]
+        n, T = len(self.specs), scenario.days
+        self.state = CaravanState(
+            members=np.zeros(n, dtype=np.int64),
+            leg=np.zeros(n, dtype=np.int64),
+            km=np.zeros(n),
+            resting=np.zeros(n, dtype=np.int64),
+            walked_days=np.zeros(n, dtype=np.int64),
+            active=np.zeros(n, dtype=np.bool_),
+        )
+        self.size = np.zeros((T, n))
+        self.place = np.full((T, n), -1, dtype=np.int64)
+
+    def where(self, c: int) -> int:
+        """The place caravan c last reached."""
+        return int(self.route[c][self.state.leg[c]])
+
+    def release(self, c: int, pop: IntArray) -> None:
+        """The caravan ends: its members become ordinary people where it is."""
+        st = self.state
+        pop[self.where(c)] += st.members[c]
+        st.members[c] = 0
+        st.active[c] = False
+
+    def step(self, t: int, pop: IntArray, spawned: IntArray, rng: np.random.Generator) -> None:
+        st = self.state
+        for c, spec in enumerate(self.specs):
+            if t == self.start_day[c]:
+                size = spec.size / self.h
+                st.members[c] = int(np.floor(size) + (rng.random() < size - np.floor(size)))
+                spawned[self.where(c)] += st.members[c]
+                st.active[c] = True
+                st.resting[c] = spec.stops.get(spec.route[0], 0)
+            if not st.active[c]:
+                continue
+            here = self.where(c)
+            leavers = int(rng.binomial(st.members[c], spec.leave_share_per_day))
+            joiners = int(rng.binomial(pop[here], spec.join_share_per_day))
+            st.members[c] += joiners - leavers
+            pop[here] += leavers - joiners
+            self._walk(c, spec)
+            if st.leg[c] == len(self.route[c]) - 1:
+                self.release(c, pop)
+
+    def _walk(self, c: int, spec: CaravanSpec) -> None:
+        st = self.state
+        if st.resting[c] > 0:
+            st.resting[c] -= 1
+            return
+        if spec.rest_every_days and st.walked_days[c] == spec.rest_every_days:
+            st.walked_days[c] = 0  # a regular rest day
+            return
+        st.walked_days[c] += 1
+        st.km[c] += spec.pace_km_per_day
+        legs = self.leg_km[c]
+        while st.leg[c] < len(legs) and st.km[c] >= legs[st.leg[c]]:
+            st.km[c] -= legs[st.leg[c]]
+            st.leg[c] += 1
+            stop = spec.stops.get(spec.route[st.leg[c]], 0)
+            if stop:
+                st.resting[c] = stop
+                st.walked_days[c] = 0  # a stop counts as rest
+                st.km[c] = 0.0  # it stops at the place, whatever distance was left today
+                return
+
+    def record(self, t: int) -> None:
+        st = self.state
+        self.size[t] = st.members * self.h
+        for c in range(len(self.specs)):
+            self.place[t, c] = self.where(c) if st.active[c] else -1
+
+    def result(self) -> CaravanRecord:
+        return CaravanRecord(tuple(c.name for c in self.specs), self.size, self.place)
