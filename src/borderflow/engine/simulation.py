@@ -78,12 +78,14 @@ class Simulation:
             None if spec is None else BorderSystem(spec, world.net.index, world.net.link_dst, world.days, world.hasten)
         )
         self._dest_factor = np.ones(world.net.n_places)
+        self._multimode = bool(world.net.hop_variants.shape[1] > 1)
+        self._slot_open = np.ones(len(world.net.slot_link), dtype=np.bool_)
         self.caravans = (
             CaravanSystem(world.scenario, world.net.index, world.hasten) if world.scenario.caravans else None
         )
         net = world.net
         rules = world.scenario.move_rules
-        speed = net.link_speed[net.slot_link]
+        speed = net.slot_speed
         km = net.link_km[net.slot_link]
         # Days a hop takes: the day it starts counts as day 1 with `speed` km covered, and
         # the hop ends on the first day its covered distance exceeds its length (Flee).
@@ -154,6 +156,7 @@ class Simulation:
             transit=st.transit,
             movechance_factor=np.ones(w.net.n_places),
             dest_factor=np.ones(w.net.n_places),
+            slot_open=np.ones(len(w.net.slot_link), dtype=np.bool_),
             border=None if self.border is None else self.border.state,
             caravans=self.caravans,
             link_open=self._link_open,
@@ -229,7 +232,22 @@ class Simulation:
         return [self._enter(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
 
     def _enter(self, slots: IntArray, counts: IntArray, km_today: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
-        """People step onto hop `slots`; multi-day hops go into the ring, the rest arrive today."""
+        """People step onto hop `slots` (first slots of hops) and split between its travel modes;
+        multi-day hops go into the ring, the rest arrive today."""
+        net = self.world.net
+        if self._multimode:
+            variants = net.hop_variants[slots]  # (k, V)
+            valid = variants >= 0
+            v = np.where(valid, variants, 0)
+            share = np.where(valid & self._slot_open[v], net.slot_share[v], 0.0)
+            total = share.sum(axis=1)
+            # if every mode of a hop is suspended, people keep its first mode's share: the link itself is open
+            share = np.where(
+                (total > 0)[:, None], share / np.where(total > 0, total, 1.0)[:, None], _first_only(share.shape)
+            )
+            split = self.streams["travel"].multinomial(counts, share)
+            k, j = np.nonzero(split)
+            slots, counts, km_today = v[k, j], split[k, j], km_today[k]
         days = self.slot_days[slots]
         later = days > 1
         if later.any():
@@ -339,6 +357,7 @@ class Simulation:
             self._movechance = np.clip(self._movechance * ctx.movechance_factor, 0.0, 1.0)
             self._set_link_open(ctx.link_open)
             self._dest_factor = ctx.dest_factor
+            self._slot_open = ctx.slot_open
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
         nodes = np.arange(L, dtype=np.int64)

@@ -45,6 +45,12 @@ class Network:
     slot_link: IntArray
     slot_next: IntArray  # next slot of the same path, -1 at the last hop
     slot_path: IntArray
+    # a hop with several travel modes has one slot per mode, consecutive from its first
+    slot_mode: IntArray  # MODE_CODE of the slot's travel mode
+    slot_share: FloatArray  # share of people entering the hop who take this mode
+    slot_speed: FloatArray  # km/day in this mode
+    slot_first: IntArray  # the hop's first slot
+    hop_variants: IntArray  # (S, V) slot ids of the hop's modes, by first slot, -1 padded
     # per-origin table of its paths, -1 padded: (L, J)
     origin_paths: IntArray
 
@@ -89,6 +95,20 @@ def _enumerate_paths(
     return paths
 
 
+MODE_CODE = {"any": 0, "foot": 1, "road": 2, "rail": 3}
+
+
+def _hop_variants(slot_first: list[int]) -> IntArray:
+    """For each slot that starts a hop, the slot ids of all its modes (-1 padded)."""
+    first = np.array(slot_first, dtype=np.int64)
+    width = int(np.bincount(first).max(initial=1)) if len(first) else 1
+    out = np.full((len(first), width), -1, dtype=np.int64)
+    for s, f in enumerate(first):
+        row = out[f]
+        row[np.argmax(row < 0)] = s
+    return out
+
+
 def build_network(scenario: Scenario) -> Network:
     names = tuple(p.name for p in scenario.places)
     index = {n: i for i, n in enumerate(names)}
@@ -100,19 +120,23 @@ def build_network(scenario: Scenario) -> Network:
     km: list[float] = []
     speed: list[float] = []
     rev: list[int] = []
+    link_modes: list[list[tuple[int, float, float]]] = []  # per link: (mode code, share, speed)
+    mode_speed = {
+        "foot": rules.max_walk_speed,
+        "rail": rules.rail_speed or rules.max_move_speed,
+        "road": rules.max_move_speed,
+        "any": rules.max_move_speed,
+    }
     for r in scenario.routes:
         a, b = index[r.a], index[r.b]
-        v = (
-            r.max_move_speed
-            if r.max_move_speed is not None
-            else (rules.max_walk_speed if r.mode == "foot" else rules.max_move_speed)
-        )
+        variants = [(MODE_CODE[m], share, v or mode_speed[m]) for m, share, v in r.mode_shares()]
         base = len(src)
         src += [a, b]
         dst += [b, a]
         km += [r.distance_km, r.distance_km]
-        speed += [v, v]
+        speed += [variants[0][2]] * 2
         rev += [base + 1, base]
+        link_modes += [variants, variants]
     n = len(names)
     out_links: list[list[int]] = [[] for _ in range(n)]
     for i, s in enumerate(src):
@@ -128,14 +152,26 @@ def build_network(scenario: Scenario) -> Network:
     slot_link: list[int] = []
     slot_next: list[int] = []
     slot_path: list[int] = []
+    slot_mode: list[int] = []
+    slot_share: list[float] = []
+    slot_speed: list[float] = []
+    slot_first: list[int] = []
     first_slot: list[int] = []
     for pi, p in enumerate(paths):
         path_links[pi, : len(p)] = p
         first_slot.append(len(slot_link))
         for h, link in enumerate(p):
-            slot_link.append(link)
-            slot_path.append(pi)
-            slot_next.append(len(slot_link) if h + 1 < len(p) else -1)
+            variants = link_modes[link]
+            hop_first = len(slot_link)
+            after = hop_first + len(variants)  # the next hop's first variant
+            for code, share, v in variants:
+                slot_link.append(link)
+                slot_path.append(pi)
+                slot_mode.append(code)
+                slot_share.append(share)
+                slot_speed.append(v)
+                slot_first.append(hop_first)
+                slot_next.append(after if h + 1 < len(p) else -1)
     p_origin = np.array([src[p[0]] for p in paths], dtype=np.int64)
     p_dest = np.array([dst[p[-1]] for p in paths], dtype=np.int64)
     p_km = np.array([sum(km[x] for x in p) for p in paths], dtype=np.float64)
@@ -164,5 +200,10 @@ def build_network(scenario: Scenario) -> Network:
         slot_link=np.array(slot_link, dtype=np.int64),
         slot_next=np.array(slot_next, dtype=np.int64),
         slot_path=np.array(slot_path, dtype=np.int64),
+        slot_mode=np.array(slot_mode, dtype=np.int64),
+        slot_share=np.array(slot_share, dtype=np.float64),
+        slot_speed=np.array(slot_speed, dtype=np.float64),
+        slot_first=np.array(slot_first, dtype=np.int64),
+        hop_variants=_hop_variants(slot_first),
         origin_paths=origin_paths,
     )

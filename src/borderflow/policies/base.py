@@ -32,6 +32,7 @@ class Day:
     transit: IntArray  # (S, R) people on the road per path hop and arrival slot, changed in place
     movechance_factor: FloatArray  # (L,) multiplies today's move chances
     dest_factor: FloatArray  # (L,) multiplies the route weight of paths ending at each place
+    slot_open: BoolArray  # (S,) travel modes open today, per path hop and mode (see network.graph)
     border: BorderState | None  # the border system's state, when the scenario has one
     caravans: CaravanSystem | None  # the caravans, when the scenario has any
     link_open: BoolArray  # (E,) today's open links; a policy may only close

@@ -58,13 +58,28 @@ class Place(Strict):
 TravelMode = Literal["foot", "road", "rail", "any"]
 
 
+class ModeShare(Strict):
+    """One travel mode on a route and the share of travellers who use it."""
+
+    mode: Literal["foot", "road", "rail"]
+    share: Probability = Field(description="share of the people entering the route who use this mode")
+    speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="km/day; none = the rules' speed for the mode"
+    )
+
+
 class Route(Strict):
     """A two-way link between two places."""
 
     a: Name
     b: Name
     distance_km: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    mode: TravelMode = Field("any", description='"any" = the rules\' max_move_speed applies')
+    mode: TravelMode = Field(
+        "any", description="the one travel mode (foot: max_walk_speed, rail: rail_speed, road/any: max_move_speed)"
+    )
+    modes: list[ModeShare] | None = Field(
+        None, description="several travel modes with their shares (instead of `mode`); shares add up to 1"
+    )
     max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
         None, description="km/day override"
     )
@@ -77,7 +92,22 @@ class Route(Strict):
     def _distinct_ends(self) -> Route:
         if self.a == self.b:
             raise ValueError(f"route from {self.a!r} to itself; expected two different places")
+        if self.modes is not None:
+            if self.mode != "any":
+                raise ValueError("give either `mode` or `modes`, not both")
+            names = [m.mode for m in self.modes]
+            if len(set(names)) != len(names) or not names:
+                raise ValueError("modes: expected each travel mode at most once")
+            total = sum(m.share for m in self.modes)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"modes: shares add up to {total:g}; expected 1")
         return self
+
+    def mode_shares(self) -> list[tuple[str, float, float | None]]:
+        """(mode, share, speed override) for each mode of this route."""
+        if self.modes is not None:
+            return [(m.mode, m.share, m.speed) for m in self.modes]
+        return [(self.mode, 1.0, self.max_move_speed)]
 
 
 ClosureKind = Literal["country", "location", "link", "camp", "idpcamp", "remove_forced_redirection"]
@@ -162,6 +192,9 @@ class MoveRules(Strict):
 
     max_move_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(360.0, description="km a day on a link")
     max_walk_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(35.0, description="km a day on foot")
+    rail_speed: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="km a day by freight rail (none = max_move_speed)"
+    )
     foreign_weight: NonNegFloat = Field(1.0, description="score factor for places in another country")
     camp_weight: NonNegFloat = Field(1.0, description="score factor for camps")
     conflict_weight: NonNegFloat = Field(1.0 / math.sqrt(10.0), description="score base for conflict zones")
