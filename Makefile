@@ -33,7 +33,7 @@ test: lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/compare_flee.py
+	$(BIN)/python bench/compare_flee.py --jobs 2
 
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+import memory
 
 try:
     import borderflow
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args(argv)
     metric = borderflow.metrics.averaged_relative_difference
-    rss_start_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_start_kb = memory.rss_kb()
 
     load_start = time.perf_counter()
     scenario = borderflow.load_scenario(args.folder)
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "days": len(next(iter(obs.values()), [])),
         "load_seconds": load_seconds,
         "rss_start_kb": rss_start_kb,
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": memory.peak_rss_kb(),
         "obs": obs,
         "runs": runs,
     }

@@ -2,9 +2,10 @@
 
     python bench/compare_flee.py [--quick] [--scenarios mali2012 burundi car]
                                  [--flee-runs N] [--jobs N] [--shared PATH]
+                                 [--flee-demographics]
 
-Every run is a child process of its own, so that wall time and peak RSS (read with
-``os.wait4`` for that child alone) belong to one tool:
+Every run is a child process of its own, so that wall time and peak RSS belong to one
+tool (each driver reports its own peak, see memory.py):
 
 * Flee runs ``bench/flee_driver.py`` in the Flee venv (``.venv-flee``, made from
   ``bench/flee-requirements.txt`` when missing or out of date);
@@ -14,7 +15,8 @@ Error rows: each folder at its own simsetting.yml hasten (mali2012 10, burundi 1
 car at 10 for both tools (Flee needs well over half an hour at 1). Flee is scored over
 ``--flee-runs`` runs (seeds 0..N-1), borderflow over seeds 0..4; both with
 ``borderflow.metrics.averaged_relative_difference``. Speed row: mali2012 at hasten 1, one
-run of each, run alone after the error rows.
+run of each, run alone after the error rows. Flee runs without its per-agent logging and
+without drawing agent demographics (see flee_driver.py): neither changes a count.
 
 Prints the tables (Markdown) and writes ``bench/results/latest.json``; each child's JSON
 (with the daily series) and log go to ``bench/results/raw/``.
@@ -43,7 +45,7 @@ import yaml
 try:
     from borderflow.metrics import averaged_relative_difference
 except ImportError as exc:
-    sys.exit(f"compare_flee.py: cannot import borderflow.metrics ({exc}); install the project first")
+    sys.exit(f"compare_flee.py: cannot import borderflow.metrics ({exc}); is the project installed here?")
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -59,12 +61,11 @@ OBS_MISMATCH_WARN = 0.01
 
 @dataclass
 class Child:
-    """One finished child process: its exit code, wall time, peak RSS and JSON output."""
+    """One finished child process: its exit code, wall time and JSON output."""
 
     label: str
     returncode: int
     process_seconds: float
-    peak_rss_kb: int
     output: dict[str, Any] | None
     log: Path
 
@@ -76,18 +77,16 @@ class Child:
 
 
 def run_child(label: str, cmd: Sequence[str], out: Path) -> Child:
-    """Run ``cmd`` (which writes ``out``) and measure that one process."""
+    """Run ``cmd`` (which writes ``out``), its output going to a log beside ``out``."""
     log = out.with_suffix(".log")
     out.unlink(missing_ok=True)
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
-        proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone
+        proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, check=False)
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     output = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     print(f"  {label}: exit {proc.returncode}, {seconds:.1f} s", file=sys.stderr)
-    return Child(label, proc.returncode, seconds, usage.ru_maxrss, output, log)
+    return Child(label, proc.returncode, seconds, output, log)
 
 
 def ensure_flee_python(venv: Path) -> Path:
@@ -120,6 +119,7 @@ class Bench:
     shared: Path
     flee_python: Path
     raw: Path
+    flee_demographics: bool = False
 
     def folder(self, scenario: str) -> Path:
         return self.shared / "scenarios" / "flee" / scenario
@@ -136,6 +136,8 @@ class Bench:
             "--seed",
             str(seed),
         ]
+        if self.flee_demographics:
+            cmd.append("--demographics")
         return run_child(f"flee {scenario} h{hasten} seed {seed}", cmd, out)
 
     def borderflow(self, scenario: str, hasten: int, seeds: Sequence[int]) -> Child:
@@ -177,7 +179,7 @@ def flee_summary(children: Sequence[Child]) -> dict[str, Any]:
                 "wall_seconds": out["setup_seconds"] + out["loop_seconds"],
                 "loop_seconds": out["loop_seconds"],
                 "process_seconds": child.process_seconds,
-                "peak_rss_mb": child.peak_rss_kb / 1024,
+                "peak_rss_mb": out["peak_rss_kb"] / 1024,
                 "start_rss_mb": out["rss_start_kb"] / 1024,
                 "agent_steps": out["agent_steps"],
                 "agent_steps_per_s": out["agent_steps"] / out["loop_seconds"],
@@ -203,7 +205,7 @@ def borderflow_summary(child: Child) -> dict[str, Any]:
         "error_seed_range": [min(errors), max(errors)] if errors else None,
         "wall_seconds": out["load_seconds"] + sum(r["run_seconds"] for r in runs),
         "process_seconds": child.process_seconds,
-        "peak_rss_mb": child.peak_rss_kb / 1024,
+        "peak_rss_mb": out["peak_rss_kb"] / 1024,
         "start_rss_mb": out["rss_start_kb"] / 1024,
         "runs": runs,
     }
@@ -271,11 +273,28 @@ def compare_speed(scenario: str, hasten: int, flee: Child, bf: Child) -> dict[st
         "borderflow": b,
         "speed_ratio": _ratio(fr.get("wall_seconds"), b.get("wall_seconds")),
         "memory_ratio": _ratio(fr.get("peak_rss_mb"), b.get("peak_rss_mb")),
+        "memory_growth_ratio": _ratio(_growth(fr), _growth(b)),
     }
+
+
+def _growth(figures: Mapping[str, Any]) -> float | None:
+    """Peak RSS above the RSS after imports: what the simulation itself took, in MB."""
+    if "peak_rss_mb" not in figures:
+        return None
+    return max(float(figures["peak_rss_mb"]) - float(figures["start_rss_mb"]), 0.0)
+
+
+def _memory(figures: Mapping[str, Any]) -> str:
+    growth = _growth(figures)
+    return "n/a" if growth is None else f"{figures['peak_rss_mb']:.0f} (+{growth:.0f})"
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
     return "n/a" if value is None else format(value, spec)
+
+
+def _times(value: float | None, spec: str = ".1f") -> str:
+    return "n/a" if value is None else f"{value:{spec}}x"
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -337,10 +356,10 @@ def markdown(report: Mapping[str, Any]) -> str:
                     str(speed["hasten"]),
                     _fmt(f.get("wall_seconds"), ".1f"),
                     _fmt(b.get("wall_seconds"), ".2f"),
-                    _fmt(speed["speed_ratio"], ".1f") + "x",
-                    _fmt(f.get("peak_rss_mb"), ".0f"),
-                    _fmt(b.get("peak_rss_mb"), ".0f"),
-                    _fmt(speed["memory_ratio"], ".1f") + "x",
+                    _times(speed["speed_ratio"]),
+                    _memory(f),
+                    _memory(b),
+                    f"{_times(speed['memory_ratio'])} (growth {_times(speed['memory_growth_ratio'], '.0f')})",
                 ]
             ),
         ]
@@ -362,6 +381,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1,
         help="error-row processes run at once (the speed row always runs alone)",
     )
+    parser.add_argument(
+        "--flee-demographics",
+        action="store_true",
+        help="let Flee draw agent demographics as under FabFlee (~40%% slower on mali2012)",
+    )
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--flee-venv", type=Path, default=ROOT / ".venv-flee")
     parser.add_argument(
@@ -382,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shared=args.shared.resolve(),
         flee_python=args.flee_python or ensure_flee_python(args.flee_venv),
         raw=RESULTS / "raw",
+        flee_demographics=args.flee_demographics,
     )
     bench.raw.mkdir(parents=True, exist_ok=True)
     missing = [s for s in scenarios if not bench.folder(s).is_dir()]
@@ -427,18 +452,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "quick": args.quick,
             "flee_runs": flee_runs,
             "jobs": args.jobs,
+            "flee_demographics": args.flee_demographics,
             "borderflow_seeds": list(BORDERFLOW_SEEDS),
             "shared": str(bench.shared),
         },
+        "warnings": [w for row in report["errors"] for w in warnings(row)],
         "failures": failures,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     print(markdown(report))
-    for row in report["errors"]:
-        for warning in warnings(row):
-            print(f"warning: {warning}", file=sys.stderr)
+    for warning in report["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     print(f"Wrote {args.out}", file=sys.stderr)

@@ -4,6 +4,7 @@ Run by the Python of the Flee venv (see ``bench/flee-requirements.txt``), never 
 project's own interpreter::
 
     .venv-flee/bin/python bench/flee_driver.py FOLDER OUT.json [--hasten N] [--seed N]
+                                               [--demographics]
 
 It drives Flee 3.1 the way FabFlee's ``run.py`` for Flee 3.x does, on a temporary copy of
 the folder (the shared folder is never written to):
@@ -15,8 +16,11 @@ the folder (the shared folder is never written to):
   count) and ``optimisations.hasten`` replaced when ``--hasten`` is given.
 * Flee draws from the global ``random`` and ``numpy.random`` and seeds neither; ``--seed``
   seeds both so that a run can be repeated.
-* The working directory is the copy, as under FabFlee: Flee reads optional
-  ``input_csv/demographics_*.csv`` files relative to it.
+* The working directory is the copy, as under FabFlee. Flee reads optional
+  ``input_csv/demographics_*.csv`` files relative to it and draws age, gender and
+  ethnicity for every agent with pandas; no rule of these folders' settings reads them,
+  yet the draws take ~40% of Flee's time on mali2012. Like the logging, they are left
+  out (removed from the copy) unless ``--demographics`` is given.
 
 Counts in the output are in people (Flee's agent counts x hasten), as borderflow reports them.
 """
@@ -28,7 +32,6 @@ import csv
 import json
 import os
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -38,6 +41,8 @@ from typing import Any
 
 import numpy as np
 import yaml
+
+import memory
 
 try:
     from flee import InputGeography, flee, spawning
@@ -49,9 +54,12 @@ except ImportError as exc:  # pragma: no cover - depends on the interpreter used
 QUIET_LOGS = ("agent", "link", "camp")
 
 
-def prepare_copy(folder: Path, work: Path, hasten: int | None) -> int:
-    """Copy ``folder`` to ``work`` and adapt the copy for Flee 3.1; return the hasten used."""
+def prepare_copy(folder: Path, work: Path, hasten: int | None, demographics: bool) -> None:
+    """Copy ``folder`` to ``work`` and adapt the copy for Flee 3.1."""
     shutil.copytree(folder, work)
+    if not demographics:
+        for path in (work / "input_csv").glob("demographics_*.csv"):
+            path.unlink()
     period = work / "input_csv" / "conflict_period.csv"
     if not period.exists():
         shutil.copyfile(work / "input_csv" / "sim_period.csv", period)
@@ -68,7 +76,6 @@ def prepare_copy(folder: Path, work: Path, hasten: int | None) -> int:
         optimisations["hasten"] = hasten
     settings["optimisations"] = optimisations
     settings_path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
-    return int(optimisations.get("hasten", 1))
 
 
 def observed_names(layout: Path) -> list[str]:
@@ -149,11 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="output JSON path")
     parser.add_argument("--hasten", type=int, default=None, help="override optimisations.hasten")
     parser.add_argument("--seed", type=int, default=None, help="seed random and numpy.random")
+    parser.add_argument("--demographics", action="store_true", help="keep input_csv/demographics_*.csv (as FabFlee)")
     args = parser.parse_args(argv)
 
     folder = args.folder.resolve()
     out = args.out.resolve()
-    rss_start_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_start_kb = memory.rss_kb()
     if args.seed is not None:
         random.seed(args.seed)
         np.random.seed(args.seed)  # noqa: NPY002 - Flee draws from the global legacy generator
@@ -161,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     here = Path.cwd()
     with tempfile.TemporaryDirectory(prefix="flee-bench-") as tmp:
         work = Path(tmp) / folder.name
-        prepare_copy(folder, work, args.hasten)
+        prepare_copy(folder, work, args.hasten, args.demographics)
         os.chdir(work)
         try:
             result = run_flee(work)
@@ -173,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         "flee_version": "3.1",
         "scenario": folder.name,
         "seed": args.seed,
+        "demographics": args.demographics,
         "rss_start_kb": rss_start_kb,
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kb": memory.peak_rss_kb(),
         **result,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from borderflow.engine.border import CITY_FIELDS, PORT_FIELDS, SECTOR_FIELDS, BorderRecord
@@ -15,6 +14,9 @@ from borderflow.engine.caravan import CaravanRecord
 from borderflow.engine.simulation import DailyRecord
 from borderflow.engine.world import World
 from borderflow.metrics import validation
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Result:
 
     def to_pandas(self) -> pd.DataFrame:
         """Tidy daily table: one row per day and place."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
         T, L = self.world.days, self.world.net.n_places
         h = self.world.hasten
         rec = self.record
@@ -83,6 +87,8 @@ class Result:
 
     def observed_table(self) -> pd.DataFrame:
         """Simulated vs observed per observed place and day."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
         names = self.observed_places
         T = self.world.days
         if not names:
@@ -99,6 +105,8 @@ class Result:
 
     def border_table(self) -> pd.DataFrame:
         """Tidy daily border outputs: one row per day and facility (port, sector or city)."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
         b = self.border
         if b is None:
             return pd.DataFrame()
@@ -124,6 +132,8 @@ class Result:
 
     def caravan_table(self) -> pd.DataFrame:
         """Daily size and position of each caravan."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
         c = self.caravans
         if c is None:
             return pd.DataFrame()
@@ -149,6 +159,8 @@ class Result:
 
     def summary_table(self) -> pd.DataFrame:
         """Per place: final population, total arrivals and the peak, sorted by final population."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
         pop = self.series("population")
         arr = self.series("arrivals")
         df = pd.DataFrame(

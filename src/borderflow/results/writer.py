@@ -15,14 +15,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from borderflow import __version__
 from borderflow.results.result import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST = "manifest.json"
 
@@ -32,6 +31,9 @@ def _sha256(path: Path) -> str:
 
 
 def _write_table(df: pd.DataFrame, folder: Path, stem: str) -> list[str]:
+    import pyarrow as pa  # imported when writing: a run in memory does not need it
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(df, preserve_index=False)
     # No creation timestamps or pandas metadata: same inputs give byte-identical files.
     table = table.replace_schema_metadata(None)
@@ -70,6 +72,8 @@ def write_results(result: Result, out: str | Path, *, extra: dict[str, Any] | No
         metrics = result.metrics()
         if metrics:
             files += _write_table(result.observed_table(), tmp, "observed")
+            import pandas as pd
+
             places = pd.DataFrame(metrics["places"])
             places.to_csv(tmp / "metrics.csv", index=False, lineterminator="\n")
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
