@@ -45,6 +45,9 @@ ScenarioArg = Annotated[
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", "-s", help="Random seed (default: the scenario's own).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>).")]
+PolicyOpt = Annotated[
+    str | None, typer.Option("--policy", "-p", help="A policy package of the scenario (default: none).")
+]
 HastenOpt = Annotated[
     int | None, typer.Option("--hasten", min=1, help="Simulate 1 unit per N people (default: the scenario's own).")
 ]
@@ -101,17 +104,80 @@ def _metrics_table(result: Result) -> Table:
     return table
 
 
-def _default_out(scenario: Scenario) -> Path:
-    return Path("results") / scenario.name
+def _default_out(scenario: Scenario, policy: str | None = None) -> Path:
+    return Path("results") / (scenario.name if policy is None else f"{scenario.name}-{policy}")
+
+
+def _border_summary(result: Result) -> Table:
+    b = result.border
+    assert b is not None
+    a = b.arrays
+    days = len(result.dates)
+    table = Table(title=f"border, {result.dates[0]} to {result.dates[-1]} (policy: {result.policy or 'none'})")
+    for col in ("facility", "encounters", "per day", "max queue", "mean wait (days)", "days closed"):
+        table.add_column(col, justify="left" if col == "facility" else "right")
+    for j, name in enumerate(b.sectors):
+        enc = a["sector_encounters"][:, j].sum()
+        table.add_row(f"sector {name}", f"{enc:,.0f}", f"{enc / days:,.0f}", "", "", "")
+    for j, name in enumerate(b.ports):
+        enc = a["port_processed"][:, j].sum()
+        done = a["port_processed"][:, j]
+        wait = (a["port_wait_days"][:, j] * done).sum() / max(done.sum(), 1)
+        table.add_row(
+            f"port {name}",
+            f"{enc:,.0f}",
+            f"{enc / days:,.0f}",
+            f"{a['port_queue'][:, j].max():,.0f}",
+            f"{wait:.1f}",
+            f"{a['port_closed'][:, j].sum():.0f}",
+        )
+    total = a["sector_encounters"].sum() + a["port_processed"].sum()
+    table.add_section()
+    table.add_row("Southwest border, all", f"{total:,.0f}", f"{total / days:,.0f}", "", "", "")
+    overflow = a["city_overflow"].sum(axis=1)
+    table.add_row("shelter overflow, peak (people)", "", "", f"{overflow.max():,.0f}", "", "")
+    returned = result.series("returned").sum()
+    table.add_row("returned south", f"{returned:,.0f}", "", "", "", "")
+    return table
+
+
+def _caravan_summary(result: Result) -> str:
+    c = result.caravans
+    assert c is not None
+    lines = []
+    for j, name in enumerate(c.names):
+        size = c.size[:, j]
+        days = np.flatnonzero(size > 0)
+        if len(days) == 0:
+            lines.append(f"caravan {name}: did not set out in the period")
+            continue
+        last = int(days[-1])
+        where = result.places[c.place[last, j]] if c.place[last, j] >= 0 else "?"
+        lines.append(
+            f"caravan {name}: set out {result.dates[int(days[0])]} with {size[days[0]]:,.0f}, "
+            f"largest {size.max():,.0f}; last seen {result.dates[last]} at {where} with {size[last]:,.0f} "
+            f"(day {last})"
+        )
+    return "\n".join(lines)
 
 
 @app.command()
-def run(scenario: ScenarioArg = None, seed: SeedOpt = None, out: OutOpt = None, hasten: HastenOpt = None) -> None:
+def run(
+    scenario: ScenarioArg = None,
+    seed: SeedOpt = None,
+    out: OutOpt = None,
+    hasten: HastenOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
     """Run a scenario and write daily results (Parquet and CSV) with a manifest."""
     sc = _load(scenario, hasten)
-    result = run_scenario(sc, seed=seed)
-    folder = write_results(result, out or _default_out(sc))
+    result = run_scenario(sc, seed=seed, policy=policy)
+    folder = write_results(result, out or _default_out(sc, policy))
     out_console.print(_summary(result))
+    if result.border is not None:
+        out_console.print(_border_summary(result))
+    if result.caravans is not None:
+        out_console.print(_caravan_summary(result), highlight=False)
     if result.observed_places:
         m = result.metrics()
         out_console.print(f"averaged relative difference vs observations: {m['averaged_relative_difference']:.3f}")
