@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.policy_specs import AnyPolicy
+from borderflow.scenario.uncertainty_specs import UncertainParameter, get_path
 
 
 class Strict(BaseModel):
@@ -269,6 +270,9 @@ class Scenario(Strict):
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
     )
+    uncertain: list[UncertainParameter] = Field(
+        [], description="fields whose values are uncertain, with their distributions (sampled by ensembles)"
+    )
     notes: list[str] = Field([], description="what readers could not carry over (reported, never silent)")
 
     @model_validator(mode="after")
@@ -354,6 +358,15 @@ class Scenario(Strict):
                         f"policies.{pkg}[{i}].caravan: unknown caravan {caravan!r}; expected one of the caravans"
                     )
             _no_contradictions(pkg, specs, self.start_date, self.end_date)
+        if self.uncertain:
+            data = self.model_dump(mode="json", exclude={"uncertain", "notes"})
+            for i, u in enumerate(self.uncertain):
+                try:
+                    value = get_path(data, u.path)
+                except (KeyError, IndexError, TypeError):
+                    raise ValueError(f"uncertain[{i}].path: {u.path!r} names no field of this scenario") from None
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"uncertain[{i}].path: {u.path!r} holds {value!r}; expected a numeric field")
         return self
 
     def _check_border(self, need_place: Callable[[str, str], None]) -> None:
