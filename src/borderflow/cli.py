@@ -323,18 +323,6 @@ def version() -> None:
     out_console.print(__version__)
 
 
-def _register_extensions() -> None:
-    """Commands that live with their subsystem (ensembles, sensitivity) register themselves here."""
-    try:
-        from borderflow.ensemble.commands import register
-    except ImportError:  # the ensemble subsystem is optional until it lands
-        return
-    register(app)
-
-
-_register_extensions()
-
-
 def main() -> None:
     """Entry point: ScenarioError and other bad input become one line and exit status 2."""
     try:
