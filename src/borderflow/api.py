@@ -15,12 +15,17 @@ from borderflow.scenario import Scenario, ScenarioError, load_scenario
 def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:
     """Run a scenario (object, file, Flee folder or built-in name) with a seed and a policy package.
 
+    `policy` names a package of the scenario; None = the scenario's default_policy, "none" =
+    no package at all.
+
     The seed defaults to the scenario's own. The same scenario, seed and package give
     identical results; two packages run with one seed share their random numbers.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
+    policy = scenario.default_policy if policy is None else policy
+    policy = None if policy == "none" else policy
     if policy is not None and policy not in scenario.policies:
         known = ", ".join(scenario.policies) or "none defined"
         raise ScenarioError(scenario.name, "policies", f"no policy package {policy!r}; expected one of: {known}")

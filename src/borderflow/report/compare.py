@@ -155,6 +155,6 @@ def compare(
     window: tuple[dt.date, dt.date] | None = None,
 ) -> Comparison:
     """Run packages a and b (None = no policies) with the same seeds: common random numbers."""
-    outs_a = [outcome(run(scenario, seed=s, policy=a), window) for s in seeds]
-    outs_b = [outcome(run(scenario, seed=s, policy=b), window) for s in seeds]
+    outs_a = [outcome(run(scenario, seed=s, policy=a or "none"), window) for s in seeds]
+    outs_b = [outcome(run(scenario, seed=s, policy=b or "none"), window) for s in seeds]
     return Comparison(a or "no policies", b or "no policies", seeds, window, outs_a, outs_b)

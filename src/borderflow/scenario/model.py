@@ -270,6 +270,9 @@ class Scenario(Strict):
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
     )
+    default_policy: Name | None = Field(
+        None, description="the policy package a run uses when none is named ('none' = no package)"
+    )
     uncertain: list[UncertainParameter] = Field(
         [], description="fields whose values are uncertain, with their distributions (sampled by ensembles)"
     )
@@ -358,6 +361,8 @@ class Scenario(Strict):
                         f"policies.{pkg}[{i}].caravan: unknown caravan {caravan!r}; expected one of the caravans"
                     )
             _no_contradictions(pkg, specs, self.start_date, self.end_date)
+        if self.default_policy is not None and self.default_policy not in self.policies:
+            raise ValueError(f"default_policy: no package {self.default_policy!r}; expected one of the policies")
         if self.uncertain:
             data = self.model_dump(mode="json", exclude={"uncertain", "notes"})
             for i, u in enumerate(self.uncertain):

@@ -1,0 +1,65 @@
+"""The built-in scenario: what the issue asks it to show (calibration checks, not validation)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import borderflow
+
+
+def _encounters(r: borderflow.Result) -> np.ndarray:
+    assert r.border is not None
+    a = r.border.arrays
+    return a["sector_encounters"].sum(axis=1) + a["port_processed"].sum(axis=1)
+
+
+def test_size_and_contents() -> None:
+    sc = borderflow.load_scenario("caravan-2023")
+    kinds = [p.kind for p in sc.places]
+    assert len(sc.places) >= 40
+    assert kinds.count("border_city") >= 11
+    assert kinds.count("port") >= 12
+    assert kinds.count("sector") == 9
+    assert {"status-quo", "talks-27-dec"} <= set(sc.policies)
+    assert sc.caravans[0].leaves == "Tapachula"
+    # every figure says where it comes from
+    assert all(p.source for p in sc.places)
+    assert all(r.source for r in sc.routes)
+    assert all(s.source for pkg in sc.policies.values() for s in pkg)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_talks_dissolve_the_caravan_at_mapastepec_on_day_9(seed: int) -> None:
+    r = borderflow.run("caravan-2023", seed=seed, policy="talks-27-dec")
+    assert r.caravans is not None
+    start = r.dates.index(r.world.scenario.caravans[0].date)
+    alive = np.flatnonzero(r.caravans.size[:, 0] > 0)
+    assert alive[-1] - start == 8  # last day as a caravan: 1 Jan; dissolved on day 9, 2 Jan
+    assert r.places[r.caravans.place[alive[-1], 0]] == "Mapastepec"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_talks_lower_encounters_by_30_to_50_percent_by_late_january(seed: int) -> None:
+    talks = _encounters(borderflow.run("caravan-2023", seed=seed, policy="talks-27-dec"))
+    quo = _encounters(borderflow.run("caravan-2023", seed=seed, policy="status-quo"))
+    drop = 1 - talks[-10:].mean() / talks[:31].mean()
+    assert 0.30 <= drop <= 0.50
+    assert quo[-10:].mean() > talks[-10:].mean()
+    assert 8000 <= quo[:31].mean() <= 11000  # December: CBP's >8,000 a day (9,743 on average)
+
+
+def test_run_with_no_argument_is_quick(tmp_path: Path) -> None:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "borderflow.cli", "run"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    took = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr
+    assert "results in" in proc.stdout
+    assert took <= 10.0
