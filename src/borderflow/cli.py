@@ -74,7 +74,7 @@ def _summary(result: Result, top: int = 12) -> Table:
         ("peak_population", "right"),
         ("total_arrivals", "right"),
     ):
-        table.add_column(col.replace("_", " "), justify=justify)  # type: ignore[arg-type]
+        table.add_column({"total_arrivals": "arrivals (all visits)"}.get(col, col.replace("_", " ")), justify=justify)  # type: ignore[arg-type]
     for row in df.itertuples(index=False):
         table.add_row(
             str(row.place), f"{row.final_population:,}", f"{row.peak_population:,}", f"{row.total_arrivals:,}"
@@ -118,7 +118,9 @@ def _border_summary(result: Result) -> Table:
         table.add_column(col, justify="left" if col == "facility" else "right")
     for j, name in enumerate(b.sectors):
         enc = a["sector_encounters"][:, j].sum()
-        table.add_row(f"sector {name}", f"{enc:,.0f}", f"{enc / days:,.0f}", "", "", "")
+        table.add_row(
+            name if "sector" in name.lower() else f"sector {name}", f"{enc:,.0f}", f"{enc / days:,.0f}", "", "", ""
+        )
     for j, name in enumerate(b.ports):
         enc = a["port_processed"][:, j].sum()
         done = a["port_processed"][:, j]
@@ -259,7 +261,7 @@ def _comparison_tables(cmp: Comparison) -> Table:
         ("encounters_after", "  after the window"),
         ("returned_south", "returned south"),
         ("stranded_south", "in southern Mexico at the end"),
-        ("pipeline_end", "on the way or waiting at the border at the end"),
+        ("pipeline_end", "still in Mexico at the end (may come later)"),
         ("overflow_person_days", "shelter overflow (person-days)"),
         ("overflow_peak", "shelter overflow (peak)"),
     ):

@@ -279,6 +279,7 @@ class Simulation:
             mid = nxt >= 0
             # mid-plan travellers move on if they have distance to spare, else rest
             if mid.any():
+                np.add.at(st.arrivals, node[mid], counts[mid])  # passing through is arriving too
                 go = mid & spare
                 rest = mid & ~spare
                 np.add.at(st.resting, nxt[rest], counts[rest])

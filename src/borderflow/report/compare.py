@@ -35,7 +35,7 @@ class Outcome:
     overflow_peak: float
     returned_south: float
     stranded_south: float  # people in southern places at the end
-    pipeline_end: float  # people on the way or waiting in border cities at the end
+    pipeline_end: float  # people still in the home country (on the way, waiting, held in the south) at the end
     weekly_encounters: list[float] = field(default_factory=list)
 
 
@@ -64,7 +64,8 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
     arrivals = result.series("arrivals")
     idx = result.world.net.index
     south = [i for i, p in enumerate(sc.places) if p.lat is not None and p.lat < sc.border.south_latitude]
-    pipeline_places = [idx[c] for c in b.cities]
+    home = sc.places[0].country
+    pipeline_places = [i for i, p in enumerate(sc.places) if p.country == home]
     weeks = [float(daily[w][k : k + 7].sum()) for k in range(0, int(w.sum()), 7)]
     return Outcome(
         encounters=float(daily[w].sum()),
@@ -77,7 +78,9 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
         overflow_peak=float(b.arrays["city_overflow"][w].sum(axis=1).max(initial=0.0)),
         returned_south=float(result.series("returned")[w].sum()),
         stranded_south=float(pop[-1, south].sum()),
-        pipeline_end=float(in_transit[-1].sum() + pop[-1, pipeline_places].sum()),
+        pipeline_end=float(
+            in_transit[-1].sum() + pop[-1, pipeline_places].sum() + result.record.in_caravan[-1].sum() * sc.hasten
+        ),
         weekly_encounters=weeks,
     )
 
