@@ -245,6 +245,11 @@ def compare_cmd(
     out_console.print(cmp.verdict(), highlight=False)
 
 
+def cmp_dates(cmp: Comparison) -> list[dt.date]:
+    """The week-end dates at which caravan sizes are reported."""
+    return [cmp.start + dt.timedelta(days=d) for d in range(6, cmp.days, 7)]
+
+
 def _comparison_tables(cmp: Comparison) -> Table:
     t = Table(title=f"{cmp.b} vs {cmp.a}: means over {len(cmp.seeds)} paired seeds")
     t.add_column("outcome")
@@ -283,6 +288,14 @@ def _comparison_tables(cmp: Comparison) -> Table:
         if x or y:
             row(f"mean queue, port {name}", x, y)
             row(f"mean wait (days), port {name}", wx, wy, "{:.1f}")
+    dates = cmp_dates(cmp)
+    for name in first_a[0].caravan_weekly:
+        t.add_section()
+        for k, day in enumerate(dates):
+            x = float(np.mean([o.caravan_weekly[name][k] for o in first_a]))
+            y = float(np.mean([o.caravan_weekly[name][k] for o in first_b]))
+            if x or y:
+                row(f"caravan {name}, size on {day}", x, y)
     d = cmp.decomposition()
     t.add_section()
     for key, label in (

@@ -37,6 +37,7 @@ class Outcome:
     stranded_south: float  # people in southern places at the end
     pipeline_end: float  # people still in the home country (on the way, waiting, held in the south) at the end
     weekly_encounters: list[float] = field(default_factory=list)
+    caravan_weekly: dict[str, list[float]] = field(default_factory=dict)  # size at the end of each week
 
 
 def _window(result: Result, window: tuple[dt.date, dt.date] | None) -> NDArray[np.bool_]:
@@ -82,6 +83,9 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
             in_transit[-1].sum() + pop[-1, pipeline_places].sum() + result.record.in_caravan[-1].sum() * sc.hasten
         ),
         weekly_encounters=weeks,
+        caravan_weekly={}
+        if result.caravans is None
+        else {n: result.caravans.size[6::7, j].tolist() for j, n in enumerate(result.caravans.names)},
     )
 
 
@@ -93,6 +97,8 @@ class Comparison:
     window: tuple[dt.date, dt.date] | None
     outcomes_a: list[Outcome]
     outcomes_b: list[Outcome]
+    start: dt.date
+    days: int
 
     def paired(self, attr: str) -> FloatArray:
         """b - a per seed for a scalar outcome."""
@@ -160,4 +166,6 @@ def compare(
     """Run packages a and b (None = no policies) with the same seeds: common random numbers."""
     outs_a = [outcome(run(scenario, seed=s, policy=a or "none"), window) for s in seeds]
     outs_b = [outcome(run(scenario, seed=s, policy=b or "none"), window) for s in seeds]
-    return Comparison(a or "no policies", b or "no policies", seeds, window, outs_a, outs_b)
+    return Comparison(
+        a or "no policies", b or "no policies", seeds, window, outs_a, outs_b, scenario.start_date, scenario.days
+    )
