@@ -151,16 +151,22 @@ def test_staffing_rule_closes_a_port_during_a_surge_and_reopens_it() -> None:
     assert _ports(r, "officers")[-1] == 20
 
 
+# 1,000 people in City; one appointment port taking 100 a day and processing 60
+APPOINTMENTS: dict[str, Any] = {
+    "departures": [{"place": "City", "start": START, "end": START, "per_day": 1000}],
+    "border": {
+        "appointments_per_day": 100,
+        "ports": [
+            {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "appointments": True},
+            {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
+        ],
+    },
+}
+
+
 def test_appointments_move_the_quota_from_city_to_port() -> None:
     sc = _scenario(
-        departures=[{"place": "City", "start": START, "end": START, "per_day": 1000}],
-        border={
-            "appointments_per_day": 100,
-            "ports": [
-                {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "appointments": True},
-                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
-            ],
-        },
+        **APPOINTMENTS,
     )
     r = borderflow.run(sc, seed=5)
     assert _ports(r, "appointments")[:10].tolist() == [100] * 10
@@ -174,14 +180,7 @@ def test_appointments_move_the_quota_from_city_to_port() -> None:
 
 def test_appointment_quota_policy_scales_the_quota() -> None:
     sc = _scenario(
-        departures=[{"place": "City", "start": START, "end": START, "per_day": 1000}],
-        border={
-            "appointments_per_day": 100,
-            "ports": [
-                {"place": "Port", "city": "City", "sector": "Sector", "processing_per_day": 60, "appointments": True},
-                {"place": "Spare Port", "city": "Spare City", "sector": "Sector", "processing_per_day": 10},
-            ],
-        },
+        **APPOINTMENTS,
         policies={"half": [{"type": "appointment_quota", "factor": 0.5}]},
     )
     r = borderflow.run(sc, seed=6, policy="half")
