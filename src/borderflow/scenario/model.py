@@ -386,15 +386,17 @@ class Scenario(Strict):
             "port": {p.place for p in b.ports} if b else set(),
             "sector": {s.place for s in b.sectors} if b else set(),
         }
+        for i, port in enumerate(b.ports if b else []):
+            if port.sector not in declared["sector"]:
+                raise ValueError(
+                    f"border.ports[{i}].sector: {port.sector!r} has no entry in border.sectors; expected a sector for every port"
+                )
         for i, p in enumerate(self.places):
             if p.kind in declared and p.name not in declared[p.kind]:
                 section = "ports" if p.kind == "port" else "sectors"
                 raise ValueError(f"places[{i}]: {p.kind} {p.name!r} has no entry in border.{section}; expected one")
         if b is None:
             return
-        for i, port in enumerate(b.ports):
-            if port.sector not in declared["sector"]:
-                raise ValueError(f"border.ports[{i}].sector: {port.sector!r} has no entry in border.sectors")
         for section in ("ports", "sectors", "cities"):
             names = [x.place for x in getattr(b, section)]
             dup = {n for n in names if names.count(n) > 1}
