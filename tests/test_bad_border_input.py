@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from test_bad_input import Case, assert_one_line_error, native, run_cli
 
 BASE = {
