@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from borderflow.api import run
 from borderflow.results.result import Result
+from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -52,7 +53,9 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
     sc = result.world.scenario
     b = result.border
     if b is None or sc.border is None:
-        raise ValueError("comparison needs a scenario with a border section")
+        raise ScenarioError(
+            sc.name, "border", "none; expected a border section (a comparison counts encounters at ports and sectors)"
+        )
     w = _window(result, window)
     after = np.zeros_like(w)
     if w.any():
