@@ -106,6 +106,9 @@ class Simulation:
         self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
         self._path_valid = net.origin_paths >= 0
         self._origin_paths = np.where(self._path_valid, net.origin_paths, 0)
+        self._n_paths = self._path_valid.sum(axis=1)
+        self._any_capacity = bool((world.capacity > 0).any())
+        self._no_capacity = np.ones(net.n_places)
         self._link_dst_of_slot = net.link_dst[net.slot_link]
         self._link_src_of_slot = net.link_src[net.slot_link]
         # filled each day
@@ -177,6 +180,8 @@ class Simulation:
     def _cap_mult(self) -> FloatArray:
         """Flee's soft capacity: 1 below buffer x capacity, 0 at capacity, linear between."""
         cap = self.world.capacity
+        if not self._any_capacity:
+            return self._no_capacity
         buf = self._rules.capacity_buffer
         pop = (self.state.pop + self.resting_at()).astype(np.float64)
         out = np.ones_like(cap)
@@ -202,8 +207,11 @@ class Simulation:
         if len(net.path_km) == 0:
             return []  # a network without any path: nobody can go anywhere
         cap = self._cap_mult()
-        paths = self._origin_paths[nodes]  # (k, J)
-        valid = self._path_valid[nodes] & self._path_open[paths]
+        # paths are packed to the left of each origin's row: only as many columns as the
+        # busiest of these origins has are needed (the multinomial costs per column)
+        width = int(self._n_paths[nodes].max(initial=1)) or 1
+        paths = self._origin_paths[nodes, :width]  # (k, J)
+        valid = self._path_valid[nodes, :width] & self._path_open[paths]
         dest = net.path_dest[paths]
         cap_w = cap if self._rules.awareness_level > 0 else np.ones_like(cap)  # level 0 ignores capacity
         wgt = np.where(
