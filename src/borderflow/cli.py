@@ -19,6 +19,7 @@ from rich.table import Table
 
 from borderflow import __version__
 from borderflow.api import run as run_scenario
+from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.report.compare import Comparison
 from borderflow.results import Result, write_results
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
@@ -336,6 +337,9 @@ def schema() -> None:
 def version() -> None:
     """Print borderflow's version."""
     out_console.print(__version__)
+
+
+register_ensemble_commands(app)
 
 
 def main() -> None:

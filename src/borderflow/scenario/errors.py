@@ -21,6 +21,10 @@ class ScenarioError(ValueError):
         self.problem = problem
         super().__init__(self.one_line())
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str | None, str | None, str]]:
+        # Picklable, so an error raised in a worker process (or on a Dask worker) arrives whole.
+        return (type(self), (self.source, self.where, self.problem))
+
     def one_line(self) -> str:
         parts = [p for p in (self.source, self.where) if p]
         prefix = ":".join(parts)

@@ -1,0 +1,169 @@
+"""The `ensemble` and `sensitivity` commands (registered on the main CLI)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+err = Console(stderr=True)
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+def _advance(bar: Progress, task: TaskID, done: int, total: int) -> None:
+    bar.update(task, completed=done, total=total)
+
+
+def _folder(root: Path, package: str | None, default: str | None, several: bool) -> Path:
+    """One ensemble per policy package: root/<package> when there are several or one was named."""
+    return root / (package or default or "none") if several or package else root
+
+
+def _rerun(root: Path, packages: list[str | None], default: str | None, k: int) -> None:
+    import numpy as np
+
+    from borderflow.ensemble.runner import rerun_member
+    from borderflow.ensemble.store import finished, member_path, read_member, write_member
+
+    for pkg in packages:
+        folder = _folder(root, pkg, default, len(packages) > 1)
+        series = rerun_member(folder, k)
+        write_member(folder, k, series, name=f"rerun-member-{k:06d}.parquet")
+        same = ""
+        if k in finished(folder):
+            stored = read_member(folder, k)
+            equal = stored.keys() == series.keys() and all(np.array_equal(stored[n], series[n]) for n in series)
+            same = f"; identical to {member_path(folder, k)}" if equal else f"; DIFFERS from {member_path(folder, k)}"
+        console.print(f"member {k} rerun: {folder / f'rerun-member-{k:06d}.parquet'}{same}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ensemble(
+        scenario: Annotated[str | None, typer.Argument(help="Scenario file, Flee folder or built-in name.")] = None,
+        n: Annotated[int, typer.Option("-n", min=1, help="Number of members.")] = 100,
+        policy: Annotated[
+            list[str] | None, typer.Option("--policy", "-p", help="Policy package(s); one ensemble each, same seeds.")
+        ] = None,
+        design: Annotated[str, typer.Option(help="lhs (Latin hypercube) or sobol.")] = "lhs",
+        seed: Annotated[int | None, typer.Option(help="Base seed (member i gets seed + i).")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Folder (default results/<scenario>-ensemble).")
+        ] = None,
+        dask: Annotated[
+            str | None, typer.Option(help="'local' (a LocalCluster) or tcp://HOST:PORT of a scheduler.")
+        ] = None,
+        serial: Annotated[bool, typer.Option(help="Run members in this process (debugging).")] = False,
+        workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
+        plot: Annotated[str | None, typer.Option(help="Also draw the band plot of this series.")] = None,
+        member: Annotated[
+            int | None, typer.Option(help="Rerun only member K of the ensemble in --out, from its manifest.")
+        ] = None,
+    ) -> None:
+        """Run a seeded ensemble over the uncertain parameters; members stream to disk; rerun resumes."""
+        from borderflow.ensemble.executors import make_executor
+        from borderflow.ensemble.plots import band_plot
+        from borderflow.ensemble.reduce import bands_table
+        from borderflow.ensemble.runner import run_ensemble
+        from borderflow.scenario import ScenarioError, load_scenario
+
+        if design not in ("lhs", "sobol"):
+            raise ScenarioError(None, "--design", f"{design!r}; expected lhs or sobol")
+        sc = load_scenario(scenario)
+        packages: list[str | None] = list(policy) if policy else [None]
+        root = out or Path("results") / f"{sc.name}-ensemble"
+        if member is not None:
+            _rerun(root, packages, sc.default_policy, member)
+            return
+        executor = make_executor("serial" if serial else "processes", dask, workers)
+        folders = []
+        try:
+            for pkg in packages:
+                folder = _folder(root, pkg, sc.default_policy, len(packages) > 1)
+                with _progress() as bar:
+                    task = bar.add_task(f"{sc.name} {pkg or ''} ({executor.name})", total=n)
+                    run_ensemble(
+                        sc,
+                        n,
+                        folder,
+                        policy=pkg,
+                        design="sobol" if design == "sobol" else "lhs",
+                        seed=seed,
+                        executor=executor,
+                        progress=functools.partial(_advance, bar, task),
+                    )
+                bands_table(folder).to_csv(folder / "bands.csv", index=False)
+                folders.append(folder)
+                console.print(f"{n} members in {folder} (bands: {folder / 'bands.csv'})")
+        finally:
+            executor.close()
+        if plot:
+            path = band_plot(folders, plot, root / f"bands-{plot.replace(':', '-')}.png")
+            console.print(f"band plot: {path}")
+
+    @app.command()
+    def sensitivity(
+        scenario: Annotated[str | None, typer.Argument(help="Scenario file, Flee folder or built-in name.")] = None,
+        output: Annotated[
+            str, typer.Option(help="Scalar output, e.g. southwest_encounters:total.")
+        ] = "southwest_encounters:total",
+        method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
+        n: Annotated[int, typer.Option("-n", min=2, help="Base sample size (Sobol: runs = n x (k + 2)).")] = 32,
+        policy: Annotated[str | None, typer.Option("--policy", "-p", help="Policy package.")] = None,
+        workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
+        dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the table and plot.")] = None,
+    ) -> None:
+        """Global sensitivity (SALib) of an output to the uncertain parameters: a ranked table and a plot."""
+        from borderflow.ensemble.executors import make_executor
+        from borderflow.ensemble.plots import ranking_plot
+        from borderflow.ensemble.sensitivity import sensitivity as analyse
+        from borderflow.scenario import ScenarioError, load_scenario
+
+        if method not in ("sobol", "morris"):
+            raise ScenarioError(None, "--method", f"{method!r}; expected sobol or morris")
+        sc = load_scenario(scenario)
+        executor = make_executor("processes", dask, workers)
+        try:
+            table, runs = analyse(
+                sc, output, n=n, method="morris" if method == "morris" else "sobol", policy=policy, executor=executor
+            )
+        finally:
+            executor.close()
+        folder = out or Path("results") / f"{sc.name}-sensitivity"
+        folder.mkdir(parents=True, exist_ok=True)
+        table.to_csv(folder / "ranking.csv", index=False)
+        png = ranking_plot(table, output, folder / "ranking.png")
+        t = Table(
+            title=f"sensitivity of {output} ({method}, {runs} runs, policy {policy or sc.default_policy or 'none'})"
+        )
+        for col in table.columns:
+            t.add_column(str(col), justify="left" if col == "parameter" else "right")
+        for row in table.itertuples(index=False):
+            t.add_row(*[str(v) if isinstance(v, str) else f"{v:.3f}" for v in row])
+        console.print(t)
+        console.print(f"table: {folder / 'ranking.csv'}; plot: {png}")

@@ -1,0 +1,117 @@
+"""Ensemble members: an index, a seed and parameter values, turned into a concrete scenario and run.
+
+Member k of an ensemble with base seed S runs with seed S + k. Its scenario is the base
+scenario's plain data with each sampled value set at its parameter's path (whole numbers for
+integer fields), validated again as a Scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from borderflow.api import run
+from borderflow.results.result import Result
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.model import Scenario
+from borderflow.scenario.native import scenario_from_data
+from borderflow.scenario.uncertainty_specs import UncertainParameter, get_path, set_path
+
+Series = dict[str, NDArray[np.float64]]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One ensemble member: its index, its seed and its parameter values (by path)."""
+
+    index: int
+    seed: int
+    values: dict[str, float]
+
+
+def check_parameters(scenario: Scenario, params: list[UncertainParameter] | None = None) -> None:
+    """Every parameter names a numeric field of the scenario (else a ScenarioError naming it)."""
+    data = scenario.model_dump(mode="json")
+    for i, p in enumerate(scenario.uncertain if params is None else params):
+        try:
+            value = get_path(data, p.path)
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError(
+                scenario.name,
+                f"uncertain[{i}].path",
+                f"{p.path!r} names no field of this scenario; expected a numeric field",
+            ) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(
+                scenario.name, f"uncertain[{i}].path", f"{p.path!r} holds {value!r}; expected a numeric field"
+            )
+
+
+def member_scenario(base: dict[str, Any], member: Member) -> Scenario:
+    """The base scenario's data with the member's values set, validated (ScenarioError naming the path)."""
+    data = _copy(base)
+    for path, value in member.values.items():
+        original = get_path(data, path)
+        set_path(
+            data, path, round(value) if isinstance(original, int) and not isinstance(original, bool) else float(value)
+        )
+    try:
+        return scenario_from_data(data, f"ensemble member {member.index}")
+    except ScenarioError as exc:
+        drawn = next((f"{p} = {v:g}" for p, v in member.values.items() if exc.where and exc.where.startswith(p)), None)
+        drawn = drawn or ", ".join(f"{p} = {v:g}" for p, v in member.values.items())
+        raise ScenarioError(exc.source, exc.where, f"{exc.problem} (sampled {drawn})") from None
+
+
+def _copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data
+
+
+def slug(name: str) -> str:
+    """A place name as part of a column name: `San Diego sector` -> `san_diego_sector`."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+def outputs(result: Result) -> Series:
+    """The compact daily series kept for every member, in people a day or people (docs/ensembles.md)."""
+    out: Series = {}
+    b = result.border
+    if b is not None:
+        a = b.arrays
+        out["southwest_encounters"] = (a["sector_encounters"].sum(axis=1) + a["port_processed"].sum(axis=1)).astype(
+            np.float64
+        )
+        for j, s in enumerate(b.sectors):
+            out[f"encounters_{slug(s)}"] = a["sector_encounters"][:, j].astype(np.float64)
+        out["port_queue"] = a["port_queue"].sum(axis=1).astype(np.float64)
+        out["shelter_overflow"] = a["city_overflow"].sum(axis=1).astype(np.float64)
+    if result.caravans is not None and len(result.caravans.names):
+        out["caravan_size"] = result.caravans.size.sum(axis=1).astype(np.float64)
+    for place in result.observed_places:
+        out[f"population_{slug(place)}"] = result.sim_series(place).astype(np.float64)
+    return out
+
+
+def scalars(series: Series) -> dict[str, float]:
+    """Scalar summaries of a member, for sensitivity: `<series>:total`, `:peak` and `:last_week` (mean)."""
+    out: dict[str, float] = {}
+    for name, s in series.items():
+        out[f"{name}:total"] = float(s.sum())
+        out[f"{name}:peak"] = float(s.max(initial=0.0))
+        out[f"{name}:last_week"] = float(s[-7:].mean()) if len(s) else 0.0
+    return out
+
+
+def run_member(base: dict[str, Any], policy: str | None, member: Member) -> tuple[int, Series]:
+    """Run one member (a top-level function, so process pools and Dask can ship it)."""
+    scenario = member_scenario(base, member)
+    result = run(scenario, seed=member.seed, policy=policy)
+    return member.index, outputs(result)

@@ -1,0 +1,83 @@
+"""Running an ensemble: design the members, run them on an executor, stream them to disk."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from borderflow import __version__
+from borderflow.ensemble.design import Design, sample
+from borderflow.ensemble.executors import Executor, SerialExecutor
+from borderflow.ensemble.members import Member, Series, check_parameters, run_member
+from borderflow.ensemble.store import finished, read_manifest, write_manifest, write_member
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.model import Scenario
+
+
+def plan(scenario: Scenario, n: int, design: Design = "lhs", seed: int | None = None) -> list[Member]:
+    """Member i gets seed base + i and the i-th design row."""
+    check_parameters(scenario)
+    base = scenario.seed if seed is None else seed
+    values = sample(scenario.uncertain, n, design, base)
+    paths = [p.path for p in scenario.uncertain]
+    return [Member(i, base + i, {p: float(values[i, j]) for j, p in enumerate(paths)}) for i in range(n)]
+
+
+def run_ensemble(
+    scenario: Scenario,
+    n: int,
+    out: str | Path,
+    *,
+    policy: str | None = None,
+    design: Design = "lhs",
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Run (or resume) an ensemble of n members into `out`; returns the folder."""
+    out = Path(out)
+    members = plan(scenario, n, design, seed)
+    write_manifest(
+        out,
+        {
+            "borderflow_version": __version__,
+            "scenario": scenario.name,
+            "scenario_hash": scenario.content_hash(),
+            "scenario_data": scenario.model_dump(mode="json"),
+            "policy": policy,
+            "design": design,
+            "base_seed": members[0].seed if members else seed,
+            "n": n,
+            "parameters": [{"path": p.path, "label": p.label} for p in scenario.uncertain],
+            "members": [{"index": m.index, "seed": m.seed, "values": m.values} for m in members],
+        },
+    )
+    done = finished(out)
+    todo = [m for m in members if m.index not in done]
+    executor = executor or SerialExecutor()
+    fn = functools.partial(run_member, scenario.model_dump(mode="json"), policy)
+    count = len(done)
+    if progress:
+        progress(count, n)
+    for index, series in executor.imap_unordered(fn, todo):
+        write_member(out, index, series)
+        count += 1
+        if progress:
+            progress(count, n)
+    return out
+
+
+def rerun_member(manifest: str | Path | dict[str, Any], index: int) -> Series:
+    """Run member `index` of an ensemble again, alone, from its manifest (a dict, the file or its folder)."""
+    if isinstance(manifest, dict):
+        m = manifest
+    else:
+        path = Path(manifest)
+        m = read_manifest(path.parent if path.is_file() else path)
+    if not 0 <= index < len(m["members"]):
+        raise ScenarioError(None, "--member", f"{index}; expected a member between 0 and {len(m['members']) - 1}")
+    rec: dict[str, Any] = m["members"][index]
+    member = Member(int(rec["index"]), int(rec["seed"]), {k: float(v) for k, v in rec["values"].items()})
+    return run_member(m["scenario_data"], m["policy"], member)[1]

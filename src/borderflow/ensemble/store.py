@@ -1,0 +1,99 @@
+"""An ensemble on disk: a manifest and one Parquet file per member, each written atomically.
+
+Resuming skips members whose file is there and readable, so an interrupted ensemble loses
+no finished member and duplicates none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from borderflow.scenario.errors import ScenarioError
+
+MANIFEST = "manifest.json"
+
+
+def member_path(out: Path, index: int) -> Path:
+    return out / "members" / f"member-{index:06d}.parquet"
+
+
+def write_member(out: Path, index: int, series: dict[str, NDArray[np.float64]], name: str | None = None) -> Path:
+    """Write a member's series atomically (a temporary file renamed into place); returns its path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = member_path(out, index) if name is None else out / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.table({"day": np.arange(len(next(iter(series.values())))), **series})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        pq.write_table(table.replace_schema_metadata(None), tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_member(out: Path, index: int, columns: list[str] | None = None) -> dict[str, NDArray[np.float64]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(member_path(out, index), columns=columns)
+    return {name: table.column(name).to_numpy() for name in table.column_names if name != "day"}
+
+
+def finished(out: Path) -> set[int]:
+    """Members whose file is there and readable (files are only ever renamed into place whole;
+    one damaged some other way is removed, so its member runs again)."""
+    import pyarrow.parquet as pq
+
+    folder = out / "members"
+    if not folder.is_dir():
+        return set()
+    done = set()
+    for p in folder.glob("member-*.parquet"):
+        try:
+            pq.read_metadata(p)
+        except Exception:
+            p.unlink(missing_ok=True)
+            continue
+        done.add(int(p.stem.split("-")[1]))
+    for tmp in folder.glob(".tmp-*"):  # left by a killed run
+        tmp.unlink(missing_ok=True)
+    return done
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / MANIFEST
+    if path.exists():
+        old = json.loads(path.read_text())
+        keys = ("scenario_hash", "policy", "design", "base_seed", "n")
+        if any(old.get(k) != manifest.get(k) for k in keys):
+            raise ScenarioError(
+                path,
+                None,
+                "holds a different ensemble (scenario, policy, design, seed or size); "
+                "expected the same one to resume, or another --out folder",
+            )
+        return
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".manifest-")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    path = Path(out) / MANIFEST
+    if not path.exists():
+        raise ScenarioError(path, None, "not found; expected an ensemble folder written by `borderflow ensemble`")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
