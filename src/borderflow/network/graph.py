@@ -9,6 +9,7 @@ are simply counts per place.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +110,29 @@ def _hop_variants(slot_first: list[int]) -> IntArray:
     return out
 
 
+_CACHE: dict[str, Network] = {}
+_CACHE_SIZE = 8  # ensemble members usually share their network: build it once per process
+
+
 def build_network(scenario: Scenario) -> Network:
+    """The compiled network of a scenario (cached by what it depends on: places, routes, rules)."""
+    key = json.dumps(
+        [
+            [(p.name, p.kind, p.country) for p in scenario.places],
+            [r.model_dump(mode="json", exclude={"source"}) for r in scenario.routes],
+            scenario.move_rules.model_dump(mode="json"),
+        ]
+    )
+    net = _CACHE.get(key)
+    if net is None:
+        net = _build(scenario)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = net
+    return net
+
+
+def _build(scenario: Scenario) -> Network:
     names = tuple(p.name for p in scenario.places)
     index = {n: i for i, n in enumerate(names)}
     countries = tuple(sorted({p.country for p in scenario.places}))
