@@ -31,6 +31,7 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err,
+        transient=True,  # gone when done: stderr keeps only what matters (errors: one line)
     )
 
 

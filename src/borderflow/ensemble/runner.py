@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from borderflow import __version__
 from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
-from borderflow.ensemble.members import Member, Series, check_parameters, run_member
-from borderflow.ensemble.store import finished, read_manifest, write_manifest, write_member
+from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
+from borderflow.ensemble.store import finished, read_manifest, remove_leftovers, write_manifest, write_member
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 
@@ -22,7 +24,21 @@ def plan(scenario: Scenario, n: int, design: Design = "lhs", seed: int | None = 
     base = scenario.seed if seed is None else seed
     values = sample(scenario.uncertain, n, design, base)
     paths = [p.path for p in scenario.uncertain]
-    return [Member(i, base + i, {p: float(values[i, j]) for j, p in enumerate(paths)}) for i in range(n)]
+    members = [Member(i, base + i, {p: float(values[i, j]) for j, p in enumerate(paths)}) for i in range(n)]
+    check_extremes(scenario, members)
+    return members
+
+
+def check_extremes(scenario: Scenario, members: list[Member]) -> None:
+    """Fail before running anything if the smallest or largest value drawn for a parameter
+    makes a scenario the model rejects (a ScenarioError naming the member and the path)."""
+    if not members or not scenario.uncertain:
+        return
+    data = scenario.model_dump(mode="json")
+    for p in scenario.uncertain:
+        column = [m.values[p.path] for m in members]
+        for k in {int(np.argmin(column)), int(np.argmax(column))}:
+            member_scenario(data, Member(members[k].index, members[k].seed, {p.path: column[k]}))
 
 
 def run_ensemble(
@@ -54,6 +70,7 @@ def run_ensemble(
             "members": [{"index": m.index, "seed": m.seed, "values": m.values} for m in members],
         },
     )
+    remove_leftovers(out)
     done = finished(out)
     todo = [m for m in members if m.index not in done]
     executor = executor or SerialExecutor()

@@ -51,8 +51,9 @@ def read_member(out: Path, index: int, columns: list[str] | None = None) -> dict
 
 
 def finished(out: Path) -> set[int]:
-    """Members whose file is there and readable (files are only ever renamed into place whole;
-    one damaged some other way is removed, so its member runs again)."""
+    """Members whose file is there and readable. Files are only ever renamed into place whole,
+    so a member killed mid-write has no file; one damaged some other way is not counted, and
+    its member runs again (the new file replaces it)."""
     import pyarrow.parquet as pq
 
     folder = out / "members"
@@ -63,12 +64,15 @@ def finished(out: Path) -> set[int]:
         try:
             pq.read_metadata(p)
         except Exception:
-            p.unlink(missing_ok=True)
             continue
         done.add(int(p.stem.split("-")[1]))
-    for tmp in folder.glob(".tmp-*"):  # left by a killed run
-        tmp.unlink(missing_ok=True)
     return done
+
+
+def remove_leftovers(out: Path) -> None:
+    """Remove temporary files left by a killed run (call before resuming, never while running)."""
+    for tmp in (out / "members").glob(".tmp-*"):
+        tmp.unlink(missing_ok=True)
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
