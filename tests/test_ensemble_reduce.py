@@ -33,3 +33,13 @@ def test_bands_of_hand_computed_values(tmp_path: Path) -> None:
     got = bands(tmp_path, ["x"])["x"]
     np.testing.assert_allclose(got[:, 0], [2.0, 10.0, 20.0, 30.0, 38.0])
     np.testing.assert_allclose(got[:, 1], 1.0)
+
+
+def test_bands_in_small_memory_groups_match(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    data = {name: rng.normal(size=(12, 9)) for name in ("a", "b", "c")}
+    for k in range(12):
+        write_member(tmp_path, k, {name: v[k] for name, v in data.items()})
+    tiny_budget = bands(tmp_path, memory_mb=1e-6)  # one series at a time
+    for name, v in data.items():
+        np.testing.assert_allclose(tiny_budget[name], np.quantile(v, QUANTILES, axis=0), rtol=0, atol=1e-12)

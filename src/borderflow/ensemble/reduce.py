@@ -25,15 +25,30 @@ def series_names(out: Path) -> list[str]:
     return list(read_member(out, done[0]))
 
 
-def bands(out: str | Path, series: list[str] | None = None) -> dict[str, NDArray[np.float64]]:
-    """Per series name, its (5 quantiles, days) band over the finished members."""
+def bands(out: str | Path, series: list[str] | None = None, memory_mb: float = 256.0) -> dict[str, NDArray[np.float64]]:
+    """Per series name, its (5 quantiles, days) band over the finished members.
+
+    Exact quantiles need every member's value of a day, so series are reduced in groups
+    that fit in `memory_mb` (members x days x 8 bytes each); each group is one pass over the
+    member files reading only its columns. Whatever N, at most one group is in memory.
+    """
     out = Path(out)
     done = sorted(finished(out))
     names = series or series_names(out)
+    if not done or not names:
+        return {}
+    days = len(read_member(out, done[0], names[:1])[names[0]])
+    per_series = max(len(done) * days * 8, 1)
+    group = max(1, int(memory_mb * 2**20 // per_series))
     result: dict[str, NDArray[np.float64]] = {}
-    for name in names:
-        stack = np.stack([read_member(out, k, [name])[name] for k in done])
-        result[name] = quantile_bands(stack)
+    for start in range(0, len(names), group):
+        chunk = names[start : start + group]
+        stack = {name: np.empty((len(done), days)) for name in chunk}
+        for row, k in enumerate(done):
+            for name, values in read_member(out, k, chunk).items():
+                stack[name][row] = values
+        for name in chunk:
+            result[name] = quantile_bands(stack.pop(name))
     return result
 
 
