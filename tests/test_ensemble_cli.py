@@ -111,6 +111,8 @@ def test_bad_uncertain_input_is_one_line_exit_2(
     ("args", "where"),
     [
         (["ensemble", "--design", "grid"], "--design"),
+        (["ensemble", "--dask", "nowhere"], "--dask"),
+        (["ensemble", "--policy", "nope"], "--policy"),
         (["sensitivity", "--method", "fast"], "--method"),
         (["sensitivity", "--output", "nothing:total"], "--output"),
     ],

@@ -24,7 +24,11 @@ def band_plot(folders: list[Path], series: str, path: Path, labels: list[str] | 
         b = bands(folder, [series])[series]
         start = dt.date.fromisoformat(m["scenario_data"]["start_date"])
         x = np.datetime64(start, "D") + np.arange(b.shape[1])
-        label = (labels or [])[k] if labels and k < len(labels) else (m["policy"] or "no policy")
+        label = (
+            (labels or [])[k]
+            if labels and k < len(labels)
+            else (m["policy"] if m["policy"] not in (None, "none") else "no policy")
+        )
         colour = f"C{k}"
         ax.fill_between(x, b[0], b[4], color=colour, alpha=0.15, linewidth=0)
         ax.fill_between(x, b[1], b[3], color=colour, alpha=0.3, linewidth=0)

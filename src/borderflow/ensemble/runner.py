@@ -54,6 +54,11 @@ def run_ensemble(
 ) -> Path:
     """Run (or resume) an ensemble of n members into `out`; returns the folder."""
     out = Path(out)
+    # the package actually run: None = the scenario's default_policy; "none" = no package
+    policy = (scenario.default_policy or "none") if policy is None else policy
+    if policy != "none" and policy not in scenario.policies:
+        known = ", ".join(scenario.policies) or "none defined"
+        raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
     members = plan(scenario, n, design, seed)
     write_manifest(
         out,
