@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 err = Console(stderr=True)
-console = Console()
+console = Console(soft_wrap=True)  # paths and summaries on one line, whatever the width
 
 
 def _progress() -> Progress:
