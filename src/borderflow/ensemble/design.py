@@ -8,8 +8,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
-from scipy.stats import qmc
 
 from borderflow.scenario.uncertainty_specs import (
     Choice,
@@ -27,6 +25,8 @@ FloatArray = NDArray[np.float64]
 
 def unit_points(k: int, n: int, design: Design = "lhs", seed: int = 0) -> FloatArray:
     """n points in the unit cube [0, 1)^k."""
+    from scipy.stats import qmc  # imported when sampling: the command line stays quick to start
+
     if k == 0:
         return np.zeros((n, 0))
     if design == "lhs":
@@ -41,6 +41,8 @@ def unit_points(k: int, n: int, design: Design = "lhs", seed: int = 0) -> FloatA
 
 def ppf(dist: Distribution, u: FloatArray) -> FloatArray:
     """The distribution's quantiles at u (inverse CDF)."""
+    from scipy import stats
+
     if isinstance(dist, Uniform):
         return dist.low + u * (dist.high - dist.low)
     if isinstance(dist, Triangular):
