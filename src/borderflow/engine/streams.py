@@ -11,8 +11,6 @@ import zlib
 
 import numpy as np
 
-STREAMS = ("spawn", "move", "route", "travel", "policy")
-
 
 class Streams:
     """Named numpy Generators derived from one seed."""

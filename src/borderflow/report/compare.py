@@ -37,7 +37,6 @@ class Outcome:
     returned_south: float
     stranded_south: float  # people in southern places at the end
     pipeline_end: float  # people still in the home country (on the way, waiting, held in the south) at the end
-    weekly_encounters: list[float] = field(default_factory=list)
     caravan_weekly: dict[str, list[float]] = field(default_factory=dict)  # size at the end of each week
 
 
@@ -70,7 +69,6 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
     south = [i for i, p in enumerate(sc.places) if p.lat is not None and p.lat < sc.border.south_latitude]
     home = sc.places[0].country
     pipeline_places = [i for i, p in enumerate(sc.places) if p.country == home]
-    weeks = [float(daily[w][k : k + 7].sum()) for k in range(0, int(w.sum()), 7)]
     return Outcome(
         encounters=float(daily[w].sum()),
         encounters_after=float(daily[after].sum()),
@@ -85,7 +83,6 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
         pipeline_end=float(
             in_transit[-1].sum() + pop[-1, pipeline_places].sum() + result.record.in_caravan[-1].sum() * sc.hasten
         ),
-        weekly_encounters=weeks,
         caravan_weekly={}
         if result.caravans is None
         else {n: result.caravans.size[6::7, j].tolist() for j, n in enumerate(result.caravans.names)},
