@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import borderflow
-from borderflow.engine.simulation import DailyRecord, Simulation
+from borderflow.engine.simulation import DailyRecord, Simulation, _merge_groups
 from borderflow.engine.world import compile_world
 from borderflow.scenario.model import Scenario
 from rules_kit import (
@@ -424,6 +424,46 @@ def test_arriving_with_distance_to_spare_moves_on_the_same_day(km1: float, km2: 
     assert rec.population[t, m] == n - first
     # the next day the rest draw again from M
     assert_binomial(int(rec.population[t + 1, k]) - first, n - first, p, "next day")
+
+
+def test_groups_at_the_same_place_with_the_same_distance_left_are_merged() -> None:
+    nodes = np.array([3, 1, 3, 3, 1, 2])
+    movers = np.array([5, 7, 0, 4, 1, 9])
+    km = np.array([50.0, 0.0, 20.0, 50.0, 0.0, 10.0])
+    n, m, k = _merge_groups(nodes, movers, km)
+    assert list(zip(n.tolist(), k.tolist(), m.tolist(), strict=True)) == [(1, 0.0, 8), (2, 10.0, 9), (3, 50.0, 9)]
+
+
+def test_same_day_arrivals_from_several_places_choose_with_the_place_probabilities() -> None:
+    # O1 and O2 (conflict, chance 1) each send N people 50 km to M; all reach M with
+    # 150 km to spare, draw M's move chance p and choose between K1 (100 km) and K2
+    # (300 km, camps that keep everyone) by Flee's weights. The two arriving groups are one population: K1 and K2
+    # hold a multinomial of Bin(2N, p) with the exact weights.
+    n, p = 150_000, 0.5
+    sc = scenario(
+        [place("O1", "conflict"), place("O2", "conflict"), place("M"), place("K1", "camp"), place("K2", "camp")],
+        [route("O1", "M", 50), route("O2", "M", 50), route("M", "K1", 100), route("M", "K2", 300)],
+        days=1,
+        move={
+            "max_move_speed": 200,
+            "default_movechance": p,
+            "camp_movechance": 0.0,
+            "conflict_weight": 0.0,
+            "awareness_level": 1,
+        },
+        departures=[start("O1", n), start("O2", n)],
+        conflicts=[conflict("O1"), conflict("O2")],
+    )
+    rec = record(sc, seed=31)
+    m, k1, k2 = idx(sc, "M"), idx(sc, "K1"), idx(sc, "K2")
+    left = int(rec.departures[0, m])
+    assert_binomial(left, 2 * n, p, "leaving M")
+    r = sc.move_rules
+    w = [(r.weight_softening + r.camp_weight) / (r.softening + km) ** r.distance_power for km in (100, 300)]
+    w = [x**r.weight_power for x in w]
+    chosen = [int(rec.in_transit[0, k1] + rec.population[0, k1]), int(rec.in_transit[0, k2] + rec.population[0, k2])]
+    assert sum(chosen) == left
+    assert_multinomial(chosen, normalise(w), "choice at M")
 
 
 def test_no_distance_to_spare_means_no_further_hop_today() -> None:

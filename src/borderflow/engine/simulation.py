@@ -206,6 +206,9 @@ class Simulation:
         st, net = self.state, self.world.net
         if len(net.path_km) == 0:
             return []  # a network without any path: nobody can go anywhere
+        nodes, movers, km_today = _merge_groups(nodes, movers, km_today)
+        if len(nodes) == 0:
+            return []
         cap = self._cap_mult()
         # paths are packed to the left of each origin's row: only as many columns as the
         # busiest of these origins has are needed (the multinomial costs per column)
@@ -440,6 +443,29 @@ class Simulation:
                 for c in np.flatnonzero(self.caravans.state.active):
                     rec["in_caravan"][t, self.caravans.where(int(c))] += self.caravans.state.members[c]
         return DailyRecord(**rec)
+
+
+def _merge_groups(nodes: IntArray, movers: IntArray, km: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """One row per (place, km travelled today), movers summed, rows without movers dropped.
+
+    People at the same place with the same distance left today are interchangeable, and the
+    sum of independent multinomials with the same probabilities is one multinomial of the
+    sum: merging them first changes nothing in law and saves most of the draws (same-day
+    arrivals reach a place by many hops at once).
+    """
+    keep = movers > 0
+    if not keep.all():
+        nodes, movers, km = nodes[keep], movers[keep], km[keep]
+    if len(nodes) < 2:
+        return nodes, movers, km
+    order = np.lexsort((km, nodes))
+    n, k = nodes[order], km[order]
+    first = np.empty(len(n), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(n[1:], n[:-1], out=first[1:])
+    first[1:] |= k[1:] != k[:-1]
+    idx = np.flatnonzero(first)
+    return n[idx], np.add.reduceat(movers[order], idx), k[idx]
 
 
 def _first_only(shape: tuple[int, ...]) -> FloatArray:
