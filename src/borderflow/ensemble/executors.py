@@ -86,7 +86,7 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str = "local", workers: int | None = None) -> None:
+    def __init__(self, address: str = "local", workers: int | None = None, timeout: str = "20s") -> None:
         from distributed import Client, LocalCluster
 
         self._cluster: Any = None
@@ -105,7 +105,7 @@ class DaskExecutor:
             raise ScenarioError(None, "--dask", f"{address!r}; expected local or a scheduler address, tcp://HOST:PORT")
         else:
             try:
-                self._client = Client(address, timeout="20s")
+                self._client = Client(address, timeout=timeout)
             except (OSError, TimeoutError) as exc:
                 raise ScenarioError(
                     None, "--dask", f"no Dask scheduler answered at {address} ({exc}); expected a running scheduler"
