@@ -164,6 +164,14 @@ def _caravan_summary(result: Result) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    """A path as the user can use it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 @app.command()
 def run(
     scenario: ScenarioArg = None,
@@ -184,7 +192,7 @@ def run(
     if result.observed_places:
         m = result.metrics()
         out_console.print(f"averaged relative difference vs observations: {m['averaged_relative_difference']:.3f}")
-    out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {folder}")
+    out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {_shown(folder)}")
 
 
 @app.command()
