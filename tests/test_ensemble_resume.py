@@ -95,3 +95,14 @@ def test_a_damaged_member_file_is_run_again(tmp_path: Path) -> None:
     run_ensemble(tiny(), 4, out, seed=1)
     assert sorted(p.name for p in (out / "members").iterdir()) == [f"member-{k:06d}.parquet" for k in range(4)]
     np.testing.assert_array_equal(read_member(out, 2)["population_camp_north"], good["population_camp_north"])
+
+
+def test_the_python_api_takes_a_scenario_file_like_borderflow_run(tmp_path: Path) -> None:
+    from borderflow.ensemble import sensitivity
+
+    path = write_tiny(tmp_path)
+    out = run_ensemble(str(path), 3, tmp_path / "ens", executor=SerialExecutor(), seed=5)
+    assert finished(out) == {0, 1, 2}
+    table, runs = sensitivity(path, "population_camp_north:peak", n=2, method="morris")
+    assert runs == 2 * (len(tiny().uncertain) + 1)
+    assert len(table) == len(tiny().uncertain)

@@ -14,6 +14,7 @@ from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
 from borderflow.ensemble.store import finished, read_manifest, remove_leftovers, write_manifest, write_member
+from borderflow.scenario import load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 
@@ -42,7 +43,7 @@ def check_extremes(scenario: Scenario, members: list[Member]) -> None:
 
 
 def run_ensemble(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     n: int,
     out: str | Path,
     *,
@@ -53,6 +54,8 @@ def run_ensemble(
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Run (or resume) an ensemble of n members into `out`; returns the folder."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)  # a file, a Flee folder or a built-in name
     out = Path(out)
     # the package actually run: None = the scenario's default_policy; "none" = no package
     policy = (scenario.default_policy or "none") if policy is None else policy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -11,6 +12,7 @@ from numpy.typing import NDArray
 from borderflow.ensemble.design import ppf
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, run_member, scalars
+from borderflow.scenario import load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 
@@ -67,7 +69,7 @@ def ranking(problem: dict[str, Any], result: Any, method: Method):  # type: igno
 
 
 def sensitivity(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     output: str,
     *,
     n: int = 64,
@@ -80,6 +82,8 @@ def sensitivity(
 
     Every model run uses the same seed, so the indices measure the parameters, not noise.
     """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)  # a file, a Flee folder or a built-in name
     params = scenario.uncertain
     if not params:
         raise ScenarioError(scenario.name, "uncertain", "none; expected uncertain parameters to analyse")
