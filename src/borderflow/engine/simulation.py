@@ -116,6 +116,8 @@ class Simulation:
         self._path_base = np.zeros(len(net.path_km))
         self._path_open = np.ones(len(net.path_km), dtype=np.bool_)
         self._is_camp = np.zeros(L, dtype=np.bool_)
+        self._all_nodes = np.arange(L, dtype=np.int64)
+        self._choice_today: tuple[IntArray, BoolArray, FloatArray, BoolArray] | None = None
 
     # ----- per-day quantities -------------------------------------------------------------
     def _update_places(self, t: int) -> None:
@@ -210,10 +212,38 @@ class Simulation:
         if len(nodes) == 0:
             return []
         cap = self._cap_mult()
-        # paths are packed to the left of each origin's row: only as many columns as the
-        # busiest of these origins has are needed (the multinomial costs per column)
-        width = int(self._n_paths[nodes].max(initial=1)) or 1
-        paths = self._origin_paths[nodes, :width]  # (k, J)
+        if cap is self._no_capacity:
+            # no capacities: the choice at a place is the same all day, whoever arrives
+            if self._choice_today is None:
+                self._choice_today = self._choice(self._all_nodes, self._origin_paths.shape[1], cap)
+            width = int(self._n_paths[nodes].max(initial=1)) or 1
+            paths, valid, probs, can = (a[nodes, :width] if a.ndim == 2 else a[nodes] for a in self._choice_today)
+        else:
+            # paths are packed to the left of each origin's row: only as many columns as the
+            # busiest of these origins has are needed (the multinomial costs per column)
+            width = int(self._n_paths[nodes].max(initial=1)) or 1
+            paths, valid, probs, can = self._choice(nodes, width, cap)
+        if not can.all():
+            movers = np.where(can, movers, 0)
+        if movers.sum() == 0:
+            return []
+        counts = self.streams["route"].multinomial(movers, probs)
+        counts = np.where(valid, counts, 0)
+        if cap is not self._no_capacity:
+            # a path ending at a camp that looks full is dropped: those people stay
+            full = self._is_camp[net.path_dest[paths]] & (cap[net.path_dest[paths]] < 0.5)
+            counts = np.where(full, 0, counts)
+        moved = counts.sum(axis=1)
+        np.subtract.at(st.pop, nodes, moved)
+        np.add.at(st.departures, nodes, moved)
+        k, j = np.nonzero(counts)
+        return [self._enter(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
+
+    def _choice(self, nodes: IntArray, width: int, cap: FloatArray) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
+        """Path choice at `nodes`: paths (k, width), which are open, Flee's probabilities, and
+        whether any path is open (rows without one get a dummy first column, drawn then dropped)."""
+        net = self.world.net
+        paths = self._origin_paths[nodes, :width]
         valid = self._path_valid[nodes, :width] & self._path_open[paths]
         dest = net.path_dest[paths]
         cap_w = cap if self._rules.awareness_level > 0 else np.ones_like(cap)  # level 0 ignores capacity
@@ -227,20 +257,8 @@ class Simulation:
             (total > 0)[:, None], wgt / np.where(total > 0, total, 1.0)[:, None], valid / np.maximum(nvalid, 1)[:, None]
         )
         can = nvalid > 0
-        if not can.all():
-            movers = np.where(can, movers, 0)
-        if movers.sum() == 0:
-            return []
-        counts = self.streams["route"].multinomial(movers, np.where(can[:, None], probs, _first_only(probs.shape)))
-        counts = np.where(valid, counts, 0)
-        # a path ending at a camp that looks full is dropped: those people stay
-        full = self._is_camp[net.path_dest[paths]] & (cap[net.path_dest[paths]] < 0.5)
-        counts = np.where(full, 0, counts)
-        moved = counts.sum(axis=1)
-        np.subtract.at(st.pop, nodes, moved)
-        np.add.at(st.departures, nodes, moved)
-        k, j = np.nonzero(counts)
-        return [self._enter(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
+        probs = np.where(can[:, None], probs, _first_only(probs.shape))
+        return paths, valid, probs, can
 
     def _enter(self, slots: IntArray, counts: IntArray, km_today: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
         """People step onto hop `slots` (first slots of hops) and split between its travel modes;
@@ -370,6 +388,7 @@ class Simulation:
             self._set_link_open(ctx.link_open)
             self._dest_factor = ctx.dest_factor
             self._slot_open = ctx.slot_open
+        self._choice_today = None  # scores, closures and policies are set for the day
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
         nodes = np.arange(L, dtype=np.int64)
