@@ -29,6 +29,8 @@ from borderflow.network.graph import BoolArray, FloatArray, IntArray
 if TYPE_CHECKING:
     from borderflow.policies.base import Day, Policy
 
+Hops = tuple[IntArray, IntArray, FloatArray]  # slots, people on each, km each has covered today
+
 MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
 
 
@@ -197,12 +199,9 @@ class Simulation:
         return out
 
     # ----- moving ------------------------------------------------------------------------
-    def _depart(
-        self, nodes: IntArray, movers: IntArray, km_today: FloatArray
-    ) -> list[tuple[IntArray, IntArray, FloatArray]]:
-        """Movers at `nodes` choose a path and step onto its first hop.
-
-        Returns same-day arrivals as wave entries (slot, count, km covered today).
+    def _depart(self, nodes: IntArray, movers: IntArray, km_today: FloatArray) -> list[Hops]:
+        """Movers at `nodes` choose a path; returns the first hops they take (slot, count, km
+        covered today) for `_enter`, as a list of none or one.
         Movers with no open path, or whose chosen path ends at a camp that looks full, stay.
         """
         st, net = self.state, self.world.net
@@ -237,7 +236,7 @@ class Simulation:
         np.subtract.at(st.pop, nodes, moved)
         np.add.at(st.departures, nodes, moved)
         k, j = np.nonzero(counts)
-        return [self._enter(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
+        return [(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
 
     def _choice(self, nodes: IntArray, width: int, cap: FloatArray) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
         """Path choice at `nodes`: paths (k, width), which are open, Flee's probabilities, and
@@ -260,10 +259,12 @@ class Simulation:
         probs = np.where(can[:, None], probs, _first_only(probs.shape))
         return paths, valid, probs, can
 
-    def _enter(self, slots: IntArray, counts: IntArray, km_today: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
-        """People step onto hop `slots` (first slots of hops) and split between its travel modes;
-        multi-day hops go into the ring, the rest arrive today."""
+    def _enter(self, starting: list[Hops]) -> Hops:
+        """People step onto hops (first slots of hops) and split between its travel modes;
+        multi-day hops go into the ring, the rest arrive today. One call for all of a wave's
+        starters: the cost here is per call, not per person."""
         net = self.world.net
+        slots, counts, km_today = _concat(starting)
         if self._multimode:
             variants = net.hop_variants[slots]  # (k, V)
             valid = variants >= 0
@@ -285,17 +286,16 @@ class Simulation:
         today = ~later
         return slots[today], counts[today], km_today[today] + self.slot_km[slots[today]]
 
-    def _travel(self, wave: list[tuple[IntArray, IntArray, FloatArray]]) -> None:
+    def _travel(self, wave: list[Hops]) -> None:
         st, net = self.state, self.world.net
         rng_move = self.streams["move"]
         for _ in range(MAX_WAVES_PER_DAY):
             wave = [w for w in wave if len(w[0])]
             if not wave:
                 return
-            slots = np.concatenate([w[0] for w in wave])
-            counts = np.concatenate([w[1] for w in wave])
-            km = np.concatenate([w[2] for w in wave])
+            slots, counts, km = _concat(wave)
             wave = []
+            starting: list[Hops] = []
             link = net.slot_link[slots]
             closed = ~self._link_open[link]
             if closed.any():
@@ -313,7 +313,7 @@ class Simulation:
                 rest = mid & ~spare
                 np.add.at(st.resting, nxt[rest], counts[rest])
                 if go.any():
-                    wave.append(self._follow(nxt[go], node[go], counts[go], km[go]))
+                    starting.append(self._follow(nxt[go], node[go], counts[go], km[go]))
             end = ~mid
             if end.any():
                 np.add.at(st.pop, node[end], counts[end])
@@ -323,19 +323,20 @@ class Simulation:
                     n_again = counts[again]
                     at = node[again]
                     movers = rng_move.binomial(n_again, self._movechance[at])
-                    wave.extend(self._depart(at, movers, km[again]))
+                    starting.extend(self._depart(at, movers, km[again]))
+            if starting:
+                wave.append(self._enter(starting))
         raise RuntimeError("too many same-day hops; check for links of near-zero length")
 
-    def _follow(
-        self, slots: IntArray, nodes: IntArray, counts: IntArray, km: FloatArray
-    ) -> tuple[IntArray, IntArray, FloatArray]:
-        """People part-way along a plan take its next hop, unless it ends at a full camp."""
+    def _follow(self, slots: IntArray, nodes: IntArray, counts: IntArray, km: FloatArray) -> Hops:
+        """People part-way along a plan take its next hop (returned for `_enter`), unless it
+        ends at a full camp or its link closed: those stay where they are."""
         net, st = self.world.net, self.state
         cap = self._cap_mult()
         dest = net.path_dest[net.slot_path[slots]]
         ok = ~(self._is_camp[dest] & (cap[dest] < 0.5)) & self._link_open[net.slot_link[slots]]
         np.add.at(st.pop, nodes[~ok], counts[~ok])
-        return self._enter(slots[ok], counts[ok], km[ok])
+        return slots[ok], counts[ok], km[ok]
 
     # ----- the day ---------------------------------------------------------------------------
     def _spawn(self, t: int) -> None:
@@ -393,12 +394,13 @@ class Simulation:
         movers = self.streams["move"].binomial(st.pop, self._movechance)
         nodes = np.arange(L, dtype=np.int64)
         has = movers > 0
-        wave = self._depart(nodes[has], movers[has], np.zeros(int(has.sum())))
+        starting = self._depart(nodes[has], movers[has], np.zeros(int(has.sum())))
         if st.resting.any():
             s = np.flatnonzero(st.resting)
             c = st.resting[s]
             st.resting[s] = 0
-            wave.append(self._follow(s, self._link_src_of_slot[s], c, np.zeros(len(s))))
+            starting.append(self._follow(s, self._link_src_of_slot[s], c, np.zeros(len(s))))
+        wave = [self._enter(starting)] if starting else []
         # 2. travel: today's arrivals from multi-day hops join same-day hops
         arriving = st.transit[:, st.head]
         s = np.flatnonzero(arriving)
@@ -485,6 +487,16 @@ def _merge_groups(nodes: IntArray, movers: IntArray, km: FloatArray) -> tuple[In
     first[1:] |= k[1:] != k[:-1]
     idx = np.flatnonzero(first)
     return n[idx], np.add.reduceat(movers[order], idx), k[idx]
+
+
+def _concat(parts: list[Hops]) -> Hops:
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
 
 
 def _first_only(shape: tuple[int, ...]) -> FloatArray:
