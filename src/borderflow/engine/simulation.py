@@ -238,7 +238,9 @@ class Simulation:
         k, j = np.nonzero(counts)
         return [(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
 
-    def _choice(self, nodes: IntArray, width: int, cap: FloatArray) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
+    def _choice(
+        self, nodes: IntArray, width: int, cap: FloatArray
+    ) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
         """Path choice at `nodes`: paths (k, width), which are open, Flee's probabilities, and
         whether any path is open (rows without one get a dummy first column, drawn then dropped)."""
         net = self.world.net
