@@ -216,7 +216,13 @@ class Simulation:
             if self._choice_today is None:
                 self._choice_today = self._choice(self._all_nodes, self._origin_paths.shape[1], cap)
             width = int(self._n_paths[nodes].max(initial=1)) or 1
-            paths, valid, probs, can = (a[nodes, :width] if a.ndim == 2 else a[nodes] for a in self._choice_today)
+            all_paths, all_valid, all_probs, all_can = self._choice_today
+            paths, valid, probs, can = (
+                all_paths[nodes, :width],
+                all_valid[nodes, :width],
+                all_probs[nodes, :width],
+                all_can[nodes],
+            )
         else:
             # paths are packed to the left of each origin's row: only as many columns as the
             # busiest of these origins has are needed (the multinomial costs per column)
@@ -305,12 +311,12 @@ class Simulation:
                 np.add.at(st.pop, net.link_src[link[closed]], counts[closed])
                 slots, counts, km, link = slots[~closed], counts[~closed], km[~closed], link[~closed]
             node = net.link_dst[link]
+            np.add.at(st.arrivals, node, counts)  # passing through is arriving too
             spare = km < self.slot_speed[slots]
             nxt = net.slot_next[slots]
             mid = nxt >= 0
             # mid-plan travellers move on if they have distance to spare, else rest
             if mid.any():
-                np.add.at(st.arrivals, node[mid], counts[mid])  # passing through is arriving too
                 go = mid & spare
                 rest = mid & ~spare
                 np.add.at(st.resting, nxt[rest], counts[rest])
@@ -319,7 +325,6 @@ class Simulation:
             end = ~mid
             if end.any():
                 np.add.at(st.pop, node[end], counts[end])
-                np.add.at(st.arrivals, node[end], counts[end])
                 again = end & spare
                 if again.any():
                     n_again = counts[again]
@@ -335,8 +340,12 @@ class Simulation:
         ends at a full camp or its link closed: those stay where they are."""
         net, st = self.world.net, self.state
         cap = self._cap_mult()
-        dest = net.path_dest[net.slot_path[slots]]
-        ok = ~(self._is_camp[dest] & (cap[dest] < 0.5)) & self._link_open[net.slot_link[slots]]
+        ok = self._link_open[net.slot_link[slots]]
+        if cap is not self._no_capacity:
+            dest = net.path_dest[net.slot_path[slots]]
+            ok &= ~(self._is_camp[dest] & (cap[dest] < 0.5))
+        if ok.all():
+            return slots, counts, km
         np.add.at(st.pop, nodes[~ok], counts[~ok])
         return slots[ok], counts[ok], km[ok]
 
