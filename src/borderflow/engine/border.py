@@ -57,6 +57,7 @@ class BorderSystem:
         self.port_city = np.array([index[p.city] for p in spec.ports], dtype=np.int64)
         sector_pos = {s.place: i for i, s in enumerate(spec.sectors)}
         self.port_sector = np.array([sector_pos[p.sector] for p in spec.ports], dtype=np.int64)
+        self._ports_of_sector = [np.flatnonzero(self.port_sector == s) for s in range(len(spec.sectors))]
         self.port_capacity = np.array([p.processing_per_day / hasten for p in spec.ports])
         self.officers0 = np.array([p.officers for p in spec.ports], dtype=np.int64)
         self.min_officers = np.array([p.min_officers for p in spec.ports], dtype=np.int64)
@@ -179,11 +180,12 @@ class BorderSystem:
     def _reconcile(self, t: int, pop: IntArray) -> None:
         """Keep each port's ledger equal to its queue: newcomers join today, leavers leave last-in first."""
         ledger = self.state.ledger
-        for p, place in enumerate(self.port):
-            diff = int(pop[place]) - int(ledger[p, : t + 1].sum())
+        diffs = pop[self.port] - ledger[:, : t + 1].sum(axis=1)
+        for p in np.flatnonzero(diffs):
+            diff = int(diffs[p])
             if diff > 0:
                 ledger[p, t] += diff
-            elif diff < 0:
+            else:
                 _take_newest(ledger[p, : t + 1], -diff)
 
     def _appointments(self, t: int, pop: IntArray, rng: np.random.Generator) -> IntArray:
@@ -231,8 +233,7 @@ class BorderSystem:
             return
         st = self.state
         backlog = pop[self.sector] * self.h
-        for s in range(len(self.sector)):
-            ports = np.flatnonzero(self.port_sector == s)
+        for s, ports in enumerate(self._ports_of_sector):
             if len(ports) == 0:
                 continue
             if backlog[s] > rule.backlog_threshold:
