@@ -144,7 +144,7 @@ class Simulation:
         self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
         if r.awareness_level == 0:
             self._path_base = np.ones(len(net.path_km))  # level 0: a uniformly random neighbouring link (Flee)
-        self._set_link_open(w.link_open[t].copy())
+        self._link_open = w.link_open[t].copy()  # policies may close more; paths follow in step()
 
     def _set_link_open(self, open_l: BoolArray) -> None:
         links = self.world.net.path_links
@@ -397,9 +397,10 @@ class Simulation:
             if self.border is not None:
                 self.border.shape_moves(st.pop, self._movechance, ctx.dest_factor, ctx.link_open)
             self._movechance = np.clip(self._movechance * ctx.movechance_factor, 0.0, 1.0)
-            self._set_link_open(ctx.link_open)
+            self._link_open = ctx.link_open
             self._dest_factor = ctx.dest_factor
             self._slot_open = ctx.slot_open
+        self._set_link_open(self._link_open)
         self._choice_today = None  # scores, closures and policies are set for the day
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
