@@ -266,6 +266,34 @@ def test_people_resting_mid_plan_are_counted_where_they_rest() -> None:
     np.testing.assert_array_equal(rec.population.sum(axis=1) + rec.in_transit.sum(axis=1), [n, n, n])
 
 
+def test_the_resting_tally_by_place_matches_the_resting_slots_every_day() -> None:
+    # Short days (speed 60) on a net with several multi-hop paths: many people rest mid-plan.
+    sc = scenario(
+        [place("O", "conflict"), place("M1", "marker"), place("M2"), place("K", "camp"), place("J", "camp")],
+        [route("O", "M1", 50), route("M1", "M2", 40), route("M2", "K", 90), route("M1", "J", 130)],
+        days=8,
+        move={"max_move_speed": 60, "awareness_level": 3},
+        departures=[start("O", 5_000)],
+        conflicts=[conflict("O")],
+    )
+    sim = simulation(sc, seed=4)
+    rested = 0
+    for _ in range(sc.days):
+        sim.step()
+        expected = np.zeros(len(sc.places), dtype=np.int64)
+        np.add.at(expected, sim._link_src_of_slot, sim.state.resting)
+        np.testing.assert_array_equal(sim.resting_at(), expected)
+        rested += int(expected.sum())
+    assert rested > 0  # the check saw people resting
+
+
+def test_people_resting_mid_plan_count_towards_a_capacity() -> None:
+    sim = cap_sim(100, 0.8)
+    sim.state.pop[:] = [10_000, 80]
+    sim.state.resting_place[:] = [0, 10]  # 90 at K: half way between 80 and 100
+    assert sim._cap_mult()[1] == pytest.approx(0.5)
+
+
 # ----- soft camp capacity -----------------------------------------------------------------
 def cap_sim(capacity: int, buffer: float, *, hasten: int = 1, scaling: float = 1.0) -> Simulation:
     sc = scenario(

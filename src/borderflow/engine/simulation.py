@@ -42,6 +42,7 @@ class State:
     pop: IntArray  # (L,) people staying at each place
     transit: IntArray  # (S, R) people on each slot, by ring position of their arrival day
     resting: IntArray  # (S,) people mid-plan who stopped for the night before slot s
+    resting_place: IntArray  # (L,) the same people by the place where they rest
     head: int = 0  # ring position of today's arrivals
     spawn_debt: int = 0
     # today's flows, reset each day
@@ -103,6 +104,7 @@ class Simulation:
             pop=world.day0.copy(),
             transit=np.zeros((S, self.ring), dtype=np.int64),
             resting=np.zeros(S, dtype=np.int64),
+            resting_place=np.zeros(L, dtype=np.int64),
         )
         self._rules = rules
         self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
@@ -111,6 +113,8 @@ class Simulation:
         self._n_paths = self._path_valid.sum(axis=1)
         self._any_capacity = bool((world.capacity > 0).any())
         self._no_capacity = np.ones(net.n_places)
+        self._cap_places = np.flatnonzero(world.capacity > 0)
+        self._cap_values = world.capacity[self._cap_places]
         self._link_dst_of_slot = net.link_dst[net.slot_link]
         self._link_src_of_slot = net.link_src[net.slot_link]
         # filled each day
@@ -183,19 +187,16 @@ class Simulation:
 
     def _cap_mult(self) -> FloatArray:
         """Flee's soft capacity: 1 below buffer x capacity, 0 at capacity, linear between."""
-        cap = self.world.capacity
         if not self._any_capacity:
             return self._no_capacity
+        # only places with a capacity: called at every wave, so its cost matters
+        has, cap = self._cap_places, self._cap_values
         buf = self._rules.capacity_buffer
-        pop = (self.state.pop + self.resting_at()).astype(np.float64)
-        out = np.ones_like(cap)
-        has = cap > 0
-        span = cap * (1.0 - buf)
+        pop = (self.state.pop[has] + self.state.resting_place[has]).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            lin = 1.0 - (pop - buf * cap) / span
-        out[has] = np.clip(
-            np.where(pop[has] >= cap[has], 0.0, np.where(pop[has] <= buf * cap[has], 1.0, lin[has])), 0.0, 1.0
-        )
+            lin = 1.0 - (pop - buf * cap) / (cap * (1.0 - buf))
+        out = np.ones(self.world.net.n_places)
+        out[has] = np.clip(np.where(pop >= cap, 0.0, np.where(pop <= buf * cap, 1.0, lin)), 0.0, 1.0)
         return out
 
     # ----- moving ------------------------------------------------------------------------
@@ -320,6 +321,7 @@ class Simulation:
                 go = mid & spare
                 rest = mid & ~spare
                 np.add.at(st.resting, nxt[rest], counts[rest])
+                np.add.at(st.resting_place, node[rest], counts[rest])
                 if go.any():
                     starting.append(self._follow(nxt[go], node[go], counts[go], km[go]))
             end = ~mid
@@ -411,6 +413,7 @@ class Simulation:
             s = np.flatnonzero(st.resting)
             c = st.resting[s]
             st.resting[s] = 0
+            st.resting_place[:] = 0
             starting.append(self._follow(s, self._link_src_of_slot[s], c, np.zeros(len(s))))
         wave = [self._enter(starting)] if starting else []
         # 2. travel: today's arrivals from multi-day hops join same-day hops
@@ -434,10 +437,7 @@ class Simulation:
 
     def resting_at(self) -> IntArray:
         """People part-way along a plan who stopped for the night, by the place where they are."""
-        out = np.zeros(self.world.net.n_places, dtype=np.int64)
-        s = np.flatnonzero(self.state.resting)
-        np.add.at(out, self._link_src_of_slot[s], self.state.resting[s])
-        return out
+        return self.state.resting_place.copy()
 
     def in_transit_to(self) -> IntArray:
         out = np.zeros(self.world.net.n_places, dtype=np.int64)
