@@ -85,6 +85,7 @@ def test_dask_joins_a_running_scheduler_by_address(tmp_path: Path) -> None:
         run_ensemble(sc, N, tmp_path / "serial", executor=SerialExecutor(), seed=11)
         remote = DaskExecutor(address)
         try:
+            remote.wait_for_workers(1, timeout=60)  # fail, not hang, if the worker cannot join
             run_ensemble(sc, N, tmp_path / "remote", executor=remote, seed=11)
         finally:
             remote.close()

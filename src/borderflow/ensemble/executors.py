@@ -111,6 +111,10 @@ class DaskExecutor:
                     None, "--dask", f"no Dask scheduler answered at {address} ({exc}); expected a running scheduler"
                 ) from None
 
+    def wait_for_workers(self, n: int = 1, timeout: float = 60.0) -> None:
+        """Block until n workers have joined (TimeoutError after `timeout` seconds)."""
+        self._client.wait_for_workers(n, timeout=timeout)
+
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         from distributed import as_completed
 
