@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 import borderflow
@@ -67,3 +68,23 @@ def test_import_flee_round_trips(flee_dir: Path, tmp_path: Path) -> None:
     a = borderflow.run(native, seed=4).record.population
     b = borderflow.run(folder, seed=4).record.population
     assert (a == b).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run", str(TINY), "--seed", "abc"], "'--seed'"),
+        (["ensemble", str(TINY), "-n", "0"], "'-n'"),
+        (["compare", "caravan-2023", "--window", "bad"], "'--window'"),
+        (["run", str(TINY), "--nope"], "--nope"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: list[str], says: str) -> None:
+    proc = _cli(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert says in lines[0], lines[0]

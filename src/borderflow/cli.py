@@ -222,7 +222,9 @@ def _parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
     try:
         lo, hi = (dt.date.fromisoformat(x) for x in text.split(":"))
     except ValueError:
-        raise typer.BadParameter(f"expected FIRST:LAST as YYYY-MM-DD:YYYY-MM-DD, found {text!r}") from None
+        raise typer.BadParameter(
+            f"expected FIRST:LAST as YYYY-MM-DD:YYYY-MM-DD, found {text!r}", param_hint="'--window'"
+        ) from None
     return lo, hi
 
 
@@ -365,12 +367,15 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; results already on disk are intact")
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit codes
+    except Exception as exc:
+        # A usage error (bad option value, unknown option, missing argument) from click, or
+        # from the copy of click that typer carries (typer.TyperException): one line, exit 2.
         import click  # type: ignore[import-not-found,unused-ignore]
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "format_message"):
+            message = " ".join(str(exc.format_message()).split())
+            err_console.print(f"error: {message} (see --help)", highlight=False, soft_wrap=True, markup=False)
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
 
 
