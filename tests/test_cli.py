@@ -88,3 +88,23 @@ def test_usage_errors_are_one_line_exit_2(args: list[str], says: str) -> None:
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: "), lines[0]
     assert says in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", str(TINY)],
+        ["ensemble", "caravan-2023", "-n", "2", "--serial"],
+        ["sensitivity", "caravan-2023", "-n", "2", "--method", "morris"],
+    ],
+    ids=["run", "ensemble", "sensitivity"],
+)
+def test_an_out_folder_that_cannot_be_made_is_one_line_exit_2_before_any_work(tmp_path: Path, args: list[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    proc = _cli(*args, "--out", str(blocker / "results"))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "--out" in lines[0]
+    assert "expected a folder you can write to" in lines[0]

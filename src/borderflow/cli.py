@@ -367,6 +367,10 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; results already on disk are intact")
         sys.exit(130)
+    except OSError as exc:  # the machine, not the input: a full disk, a vanished folder
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(f"error: {where}{exc.strerror or exc}", highlight=False, soft_wrap=True, markup=False)
+        sys.exit(1)
     except Exception as exc:
         # A usage error (bad option value, unknown option, missing argument) from click, or
         # from the copy of click that typer carries (typer.TyperException): one line, exit 2.

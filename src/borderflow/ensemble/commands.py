@@ -90,6 +90,7 @@ def register(app: typer.Typer) -> None:
         from borderflow.ensemble.plots import band_plot
         from borderflow.ensemble.reduce import bands_table
         from borderflow.ensemble.runner import run_ensemble
+        from borderflow.results.writer import writable_folder
         from borderflow.scenario import ScenarioError, load_scenario
 
         if design not in ("lhs", "sobol"):
@@ -100,6 +101,7 @@ def register(app: typer.Typer) -> None:
         if member is not None:
             _rerun(root, packages, sc.default_policy, member)
             return
+        writable_folder(root)
         executor = make_executor("serial" if serial else "processes", dask, workers)
         folders = []
         try:
@@ -143,11 +145,13 @@ def register(app: typer.Typer) -> None:
         from borderflow.ensemble.executors import make_executor
         from borderflow.ensemble.plots import ranking_plot
         from borderflow.ensemble.sensitivity import sensitivity as analyse
+        from borderflow.results.writer import writable_folder
         from borderflow.scenario import ScenarioError, load_scenario
 
         if method not in ("sobol", "morris"):
             raise ScenarioError(None, "--method", f"{method!r}; expected sobol or morris")
         sc = load_scenario(scenario)
+        folder = writable_folder(out or Path("results") / f"{sc.name}-sensitivity")  # before the runs
         executor = make_executor("processes", dask, workers)
         try:
             table, runs = analyse(
@@ -155,8 +159,6 @@ def register(app: typer.Typer) -> None:
             )
         finally:
             executor.close()
-        folder = out or Path("results") / f"{sc.name}-sensitivity"
-        folder.mkdir(parents=True, exist_ok=True)
         table.to_csv(folder / "ranking.csv", index=False)
         png = ranking_plot(table, output, folder / "ranking.png")
         t = Table(

@@ -104,7 +104,10 @@ def sensitivity(
         y[index] = s[output]
     if known:
         raise ScenarioError(
-            scenario.name, "--output", f"unknown output {output!r}; expected one of: {', '.join(known)}"
+            scenario.name,
+            "--output",
+            f"unknown output {output!r}; expected SERIES:total, SERIES:peak or SERIES:last_week, with SERIES one of: "
+            + ", ".join(sorted({k.rsplit(":", 1)[0] for k in known})),
         )
     result = analyse(problem, u, y, method, base_seed)
     return ranking(problem, result, method), len(members)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from borderflow import __version__
 from borderflow.results.result import Result
+from borderflow.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,12 +57,31 @@ def recover(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def writable_folder(path: str | Path, option: str = "--out") -> Path:
+    """Create `path` if needed and check that files can be made in it, before any work is
+    done (a ScenarioError naming the option otherwise)."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise ScenarioError(
+            str(folder), option, f"cannot write there ({exc.strerror or exc}); expected a folder you can write to"
+        ) from None
+    return folder
+
+
 def write_results(result: Result, out: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
     """Write daily tables, the observed comparison, metrics and the manifest to `out`."""
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    except OSError as exc:
+        raise ScenarioError(
+            str(out), "--out", f"cannot write there ({exc.strerror or exc}); expected a folder you can write to"
+        ) from None
     try:
         t0 = time.perf_counter()
         files = _write_table(result.to_pandas(), tmp, "daily")
