@@ -206,7 +206,11 @@ def validate(
     """Run a scenario and score it against its observations (Flee's yardstick and MASE)."""
     sc = _load(scenario, hasten)
     if not sc.observations:
-        raise ScenarioError(scenario or DEFAULT_SCENARIO, "observations", "none; validation needs observed counts")
+        raise ScenarioError(
+            scenario or DEFAULT_SCENARIO,
+            "observations",
+            "none; expected observed counts to validate against (observations: in a native file, data_layout.csv in a Flee folder)",
+        )
     result = run_scenario(sc, seed=seed)
     folder = write_results(result, out or _default_out(sc))
     if as_json:
