@@ -106,3 +106,31 @@ def test_the_python_api_takes_a_scenario_file_like_borderflow_run(tmp_path: Path
     table, runs = sensitivity(path, "population_camp_north:peak", n=2, method="morris")
     assert runs == 2 * (len(tiny().uncertain) + 1)
     assert len(table) == len(tiny().uncertain)
+
+
+def test_ctrl_c_stops_an_ensemble_with_status_130_and_it_resumes(tmp_path: Path) -> None:
+    scenario = write_tiny(tmp_path)
+    out = tmp_path / "ens"
+    n = 5_000  # far more than finish in the time before the interrupt
+    args = (str(scenario), "-n", str(n), "--out", str(out), "--workers", "2")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "borderflow.cli", "ensemble", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while len(finished(out)) < 5 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.communicate()[1]
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole group: workers too
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted" in stderr
+    done = finished(out)
+    assert 5 <= len(done) < n
+    for k in done:  # every member on disk is whole
+        assert read_member(out, k)

@@ -359,7 +359,13 @@ register_ensemble_commands(app)
 def main() -> None:
     """Entry point: ScenarioError and other bad input become one line and exit status 2."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer returns an exit status instead of exiting: a
+        # typer.Exit(code), or 130 for Ctrl-C (it turns KeyboardInterrupt into Exit(130)).
+        status = app(standalone_mode=False)
+        if status == 130:
+            raise KeyboardInterrupt
+        if isinstance(status, int) and status:
+            sys.exit(status)
     except ScenarioError as exc:
         err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(2)
@@ -369,7 +375,9 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(130)
     except KeyboardInterrupt:
-        err_console.print("interrupted; results already on disk are intact")
+        err_console.print(
+            "interrupted; results already on disk are intact (an ensemble resumes when run again)", soft_wrap=True
+        )
         sys.exit(130)
     except OSError as exc:  # the machine, not the input: a full disk, a vanished folder
         where = f"{exc.filename}: " if exc.filename else ""
