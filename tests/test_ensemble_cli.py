@@ -100,7 +100,8 @@ def test_bad_uncertain_input_is_one_line_exit_2(
     says: str,
 ) -> None:
     scenario = write_tiny(tmp_path, uncertain)
-    for args in (["ensemble", str(scenario), "-n", "2", "--workers", "1"], ["sensitivity", str(scenario), "-n", "2"]):
+    sensitivity = ["sensitivity", str(scenario), "-n", "2", "--output", "population_camp_north:peak"]
+    for args in (["ensemble", str(scenario), "-n", "2", "--workers", "1"], sensitivity):
         code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "out"))
         assert_one_line_error(
             code, out, err, Case(label, lambda p: p, scenario.name if "sampled" not in says else "member", where, says)
@@ -127,3 +128,27 @@ def test_bad_options_are_one_line_exit_2(
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1, err
     assert where in err
+
+
+@pytest.mark.parametrize("name", ["caravan-2023", "tiny"])
+def test_series_names_are_known_before_a_run(name: str, tmp_path: Path) -> None:
+    import borderflow
+    from borderflow.ensemble.members import outputs, series_names
+
+    sc = borderflow.load_scenario(write_tiny(tmp_path) if name == "tiny" else name)
+    assert series_names(sc) == list(outputs(borderflow.run(sc, seed=1)))
+
+
+def test_an_unknown_plot_series_is_refused_before_any_member_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = write_tiny(tmp_path)
+    out = tmp_path / "ens"
+    code, _, err = run_cli(
+        monkeypatch, capsys, "ensemble", str(scenario), "-n", "3", "--serial", "--out", str(out), "--plot", "bogus"
+    )
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "--plot" in err
+    assert "population_camp_north" in err  # says what would do
+    assert not (out / "members").exists()

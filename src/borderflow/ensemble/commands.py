@@ -87,6 +87,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a seeded ensemble over the uncertain parameters; members stream to disk; rerun resumes."""
         from borderflow.ensemble.executors import make_executor
+        from borderflow.ensemble.members import check_series
         from borderflow.ensemble.plots import band_plot
         from borderflow.ensemble.reduce import bands_table
         from borderflow.ensemble.runner import run_ensemble
@@ -102,6 +103,8 @@ def register(app: typer.Typer) -> None:
             _rerun(root, packages, sc.default_policy, member)
             return
         writable_folder(root)
+        if plot:
+            check_series(sc, plot, "--plot")  # before the runs, not after
         executor = make_executor("serial" if serial else "processes", dask, workers)
         folders = []
         try:

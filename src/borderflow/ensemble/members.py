@@ -100,6 +100,33 @@ def outputs(result: Result) -> Series:
     return out
 
 
+def series_names(scenario: Scenario) -> list[str]:
+    """The names `outputs` gives a run of this scenario, known before running it."""
+    names: list[str] = []
+    if scenario.border is not None:
+        names.append("southwest_encounters")
+        names += [f"encounters_{slug(s.place)}" for s in scenario.border.sectors]
+        names += ["port_queue", "shelter_overflow"]
+    if scenario.caravans:
+        names.append("caravan_size")
+    names += [f"population_{slug(o.place)}" for o in scenario.observations]
+    return names
+
+
+def check_series(scenario: Scenario, name: str, option: str, scalar: bool = False) -> None:
+    """A ScenarioError naming `option` unless `name` is one of the scenario's series (or, with
+    `scalar`, SERIES:total|peak|last_week)."""
+    names = series_names(scenario)
+    base, _, kind = name.rpartition(":") if scalar else (name, "", "")
+    if base in names and (not scalar or kind in SCALARS):
+        return
+    form = "SERIES:total, SERIES:peak or SERIES:last_week, with SERIES" if scalar else "a series"
+    raise ScenarioError(scenario.name, option, f"unknown {name!r}; expected {form} one of: {', '.join(names)}")
+
+
+SCALARS = ("total", "peak", "last_week")
+
+
 def scalars(series: Series) -> dict[str, float]:
     """Scalar summaries of a member, for sensitivity: `<series>:total`, `:peak` and `:last_week` (mean)."""
     out: dict[str, float] = {}

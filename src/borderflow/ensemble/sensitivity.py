@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from borderflow.ensemble.design import ppf
 from borderflow.ensemble.executors import Executor, SerialExecutor
-from borderflow.ensemble.members import Member, run_member, scalars
+from borderflow.ensemble.members import Member, check_series, run_member, scalars
 from borderflow.scenario import load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -84,6 +84,7 @@ def sensitivity(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)  # a file, a Flee folder or a built-in name
+    check_series(scenario, output, "--output", scalar=True)
     params = scenario.uncertain
     if not params:
         raise ScenarioError(scenario.name, "uncertain", "none; expected uncertain parameters to analyse")
