@@ -78,6 +78,10 @@ def test_import_flee_round_trips(flee_dir: Path, tmp_path: Path) -> None:
         (["compare", "caravan-2023", "--window", "bad"], "'--window'"),
         (["run", str(TINY), "--nope"], "--nope"),
         (["frobnicate"], "frobnicate"),
+        (["run", str(TINY), "--seed", "-5"], "'--seed'"),
+        (["compare", "caravan-2023", "--seeds", "0"], "'--seeds'"),
+        (["compare", "caravan-2023", "--window", "2025-01-01:2025-02-01"], "--window"),
+        (["compare", "caravan-2023", "--window", "2024-01-31:2024-01-01"], "--window"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], says: str) -> None:

@@ -49,3 +49,17 @@ def test_window_limits_the_count() -> None:
     assert cmp.outcomes_a[0].encounters + cmp.outcomes_a[0].encounters_after == pytest.approx(
         full.outcomes_a[0].encounters
     )
+
+
+def test_the_python_api_refuses_a_window_outside_the_period_and_a_negative_seed() -> None:
+    import datetime as dt
+
+    import borderflow
+    from borderflow.report.compare import compare
+    from borderflow.scenario import ScenarioError
+
+    sc = borderflow.load_scenario("caravan-2023")
+    with pytest.raises(ScenarioError, match="within the period"):
+        compare(sc, "status-quo", "talks-27-dec", [1], (dt.date(2024, 1, 31), dt.date(2024, 1, 1)))
+    with pytest.raises(ScenarioError, match=">= 0"):
+        borderflow.run(sc, seed=-1)

@@ -24,6 +24,8 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ScenarioError(scenario.name, "seed", f"{seed!r}; expected a whole number >= 0")
     policy = scenario.default_policy if policy is None else policy
     policy = None if policy == "none" else policy
     if policy is not None and policy not in scenario.policies:

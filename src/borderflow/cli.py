@@ -44,7 +44,7 @@ ScenarioArg = Annotated[
         show_default=False,
     ),
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", "-s", help="Random seed (default: the scenario's own).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed (default: the scenario's own).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>).")]
 PolicyOpt = Annotated[
     str | None, typer.Option("--policy", "-p", help="A policy package of the scenario (default: none).")
@@ -220,7 +220,7 @@ def validate(
     out_console.print(f"metrics written to {folder / 'metrics.json'}")
 
 
-def _parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
+def _parse_window(text: str | None, sc: Scenario) -> tuple[dt.date, dt.date] | None:
     if not text:
         return None
     try:
@@ -229,6 +229,9 @@ def _parse_window(text: str | None) -> tuple[dt.date, dt.date] | None:
         raise typer.BadParameter(
             f"expected FIRST:LAST as YYYY-MM-DD:YYYY-MM-DD, found {text!r}", param_hint="'--window'"
         ) from None
+    from borderflow.report.compare import check_window
+
+    check_window(sc, lo, hi)
     return lo, hi
 
 
@@ -239,7 +242,7 @@ def compare_cmd(
         list[str] | None,
         typer.Option("--policy", "-p", help="Two policy packages to compare (give twice); 'none' = no policies."),
     ] = None,
-    seeds: Annotated[int, typer.Option(help="Paired seeds (common random numbers) for the band.")] = 5,
+    seeds: Annotated[int, typer.Option(min=1, help="Paired seeds (common random numbers) for the band.")] = 5,
     window: Annotated[
         str | None, typer.Option(help="Compare over FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); default the whole period.")
     ] = None,
@@ -254,7 +257,7 @@ def compare_cmd(
             scenario or DEFAULT_SCENARIO, "policies", "expected two packages to compare (--policy A --policy B)"
         )
     a, b = (None if n == "none" else n for n in names)
-    span = _parse_window(window)
+    span = _parse_window(window, sc)
     cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span)
     out_console.print(_comparison_tables(cmp))
     out_console.print(cmp.verdict(), highlight=False)

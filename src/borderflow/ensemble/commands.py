@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--policy", "-p", help="Policy package(s); one ensemble each, same seeds.")
         ] = None,
         design: Annotated[str, typer.Option(help="lhs (Latin hypercube) or sobol.")] = "lhs",
-        seed: Annotated[int | None, typer.Option(help="Base seed (member i gets seed + i).")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, help="Base seed (member i gets seed + i).")] = None,
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Folder (default results/<scenario>-ensemble).")
         ] = None,

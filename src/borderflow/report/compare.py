@@ -143,8 +143,11 @@ class Comparison:
         d = self.decomposition()
         span = "the whole period" if self.window is None else f"{self.window[0]} to {self.window[1]}"
         verb = "lowers" if mean < 0 else "raises"
+        amount = f"by {abs(mean):.0f}%"
+        if round(mean) == 0:
+            verb, amount = "hardly changes", f"({mean:+.1f}%)"
         text = (
-            f"{self.b} {verb} Southwest encounters over {span} by {abs(mean):.0f}% compared with {self.a} "
+            f"{self.b} {verb} Southwest encounters over {span} {amount} compared with {self.a} "
             f"(band {lo:+.0f}% to {hi:+.0f}% over {len(self.seeds)} paired seeds)"
         )
         if mean < 0:
@@ -164,8 +167,21 @@ def compare(
     window: tuple[dt.date, dt.date] | None = None,
 ) -> Comparison:
     """Run packages a and b (None = no policies) with the same seeds: common random numbers."""
+    if window is not None:
+        check_window(scenario, *window)
+    if not seeds:
+        raise ScenarioError(scenario.name, "seeds", "none; expected at least one seed")
     outs_a = [outcome(run(scenario, seed=s, policy=a or "none"), window) for s in seeds]
     outs_b = [outcome(run(scenario, seed=s, policy=b or "none"), window) for s in seeds]
     return Comparison(
         a or "no policies", b or "no policies", seeds, window, outs_a, outs_b, scenario.start_date, scenario.days
     )
+
+
+def check_window(scenario: Scenario, first: dt.date, last: dt.date) -> None:
+    """A ScenarioError unless first <= last and both fall within the scenario's period."""
+    start, end = scenario.start_date, scenario.start_date + dt.timedelta(days=scenario.days - 1)
+    if not start <= first <= last <= end:
+        raise ScenarioError(
+            scenario.name, "--window", f"{first}:{last}; expected FIRST <= LAST within the period {start}:{end}"
+        )
