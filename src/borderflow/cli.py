@@ -22,6 +22,7 @@ from borderflow.api import run as run_scenario
 from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.report.compare import Comparison
 from borderflow.results import Result, write_results
+from borderflow.results.writer import writable_folder
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
 from borderflow.scenario.flee_folder import read_flee_folder
 
@@ -337,6 +338,7 @@ def import_flee(
     sc = read_flee_folder(folder)
     for note in sc.notes:
         err_console.print(f"note: {note}", style="dim", highlight=False, markup=False)
+    writable_folder(output.resolve().parent, "--output")  # a one-line error, not an OSError
     write_native(sc, output)
     out_console.print(
         f"wrote {output}: {len(sc.places)} places, {len(sc.routes)} routes, "
