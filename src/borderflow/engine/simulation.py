@@ -212,11 +212,13 @@ class Simulation:
         if len(nodes) == 0:
             return []
         cap = self._cap_mult()
+        # paths are packed to the left of each origin's row: only as many columns as the
+        # busiest of these origins has are needed (the multinomial costs per column)
+        width = int(self._n_paths[nodes].max(initial=1)) or 1
         if cap is self._no_capacity:
             # no capacities: the choice at a place is the same all day, whoever arrives
             if self._choice_today is None:
                 self._choice_today = self._choice(self._all_nodes, self._origin_paths.shape[1], cap)
-            width = int(self._n_paths[nodes].max(initial=1)) or 1
             all_paths, all_valid, all_probs, all_can = self._choice_today
             paths, valid, probs, can = (
                 all_paths[nodes, :width],
@@ -225,9 +227,6 @@ class Simulation:
                 all_can[nodes],
             )
         else:
-            # paths are packed to the left of each origin's row: only as many columns as the
-            # busiest of these origins has are needed (the multinomial costs per column)
-            width = int(self._n_paths[nodes].max(initial=1)) or 1
             paths, valid, probs, can = self._choice(nodes, width, cap)
         if not can.all():
             movers = np.where(can, movers, 0)

@@ -100,6 +100,9 @@ def outputs(result: Result) -> Series:
     return out
 
 
+SCALARS = ("total", "peak", "last_week")  # the summaries `scalars` gives of each series
+
+
 def series_names(scenario: Scenario) -> list[str]:
     """The names `outputs` gives a run of this scenario, known before running it."""
     names: list[str] = []
@@ -122,9 +125,6 @@ def check_series(scenario: Scenario, name: str, option: str, scalar: bool = Fals
         return
     form = "SERIES:total, SERIES:peak or SERIES:last_week, with SERIES" if scalar else "a series"
     raise ScenarioError(scenario.name, option, f"unknown {name!r}; expected {form} one of: {', '.join(names)}")
-
-
-SCALARS = ("total", "peak", "last_week")
 
 
 def scalars(series: Series) -> dict[str, float]:

@@ -74,14 +74,9 @@ def writable_folder(path: str | Path, option: str = "--out") -> Path:
 def write_results(result: Result, out: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
     """Write daily tables, the observed comparison, metrics and the manifest to `out`."""
     out = Path(out).resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        recover(out)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    except OSError as exc:
-        raise ScenarioError(
-            str(out), "--out", f"cannot write there ({exc.strerror or exc}); expected a folder you can write to"
-        ) from None
+    writable_folder(out.parent)
+    recover(out)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         t0 = time.perf_counter()
         files = _write_table(result.to_pandas(), tmp, "daily")
