@@ -28,8 +28,10 @@ from borderflow.scenario.flee_folder import read_flee_folder
 
 app = typer.Typer(
     name="borderflow",
-    help="Simulate migration flows over route networks: run scenarios, validate them against "
-    "observations, and import Flee scenario folders.",
+    help="Simulate migration flows over route networks: run scenarios and policy packages, compare "
+    "packages with common random numbers, validate against observations, run seeded ensembles and "
+    "sensitivity analyses, and import Flee scenario folders. With no scenario, commands use the "
+    "built-in caravan-2023.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
