@@ -18,7 +18,8 @@ def quantile_bands(values: NDArray[np.float64], quantiles: tuple[float, ...] = Q
     return out
 
 
-def series_names(out: Path) -> list[str]:
+def stored_series(out: Path) -> list[str]:
+    """The series names in the first finished member file (all members hold the same)."""
     done = sorted(finished(out))
     if not done:
         return []
@@ -34,7 +35,7 @@ def bands(out: str | Path, series: list[str] | None = None, memory_mb: float = 2
     """
     out = Path(out)
     done = sorted(finished(out))
-    names = series or series_names(out)
+    names = series or stored_series(out)
     if not done or not names:
         return {}
     days = len(read_member(out, done[0], names[:1])[names[0]])
