@@ -376,8 +376,6 @@ def main() -> None:
     except ScenarioError as exc:
         err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)

@@ -405,9 +405,8 @@ class Simulation:
         self._choice_today = None  # scores, closures and policies are set for the day
         # 1. decide: everyone staying somewhere may leave
         movers = self.streams["move"].binomial(st.pop, self._movechance)
-        nodes = np.arange(L, dtype=np.int64)
         has = movers > 0
-        starting = self._depart(nodes[has], movers[has], np.zeros(int(has.sum())))
+        starting = self._depart(self._all_nodes[has], movers[has], np.zeros(int(has.sum())))
         if st.resting.any():
             s = np.flatnonzero(st.resting)
             c = st.resting[s]
