@@ -111,4 +111,4 @@ def test_an_out_folder_that_cannot_be_made_is_one_line_exit_2_before_any_work(tm
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "--out" in lines[0]
-    assert "expected a folder you can write to" in lines[0]
+    assert "expected a new folder" in lines[0]

@@ -21,10 +21,11 @@ from borderflow import __version__
 from borderflow.api import run as run_scenario
 from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.report.compare import Comparison
-from borderflow.results import Result, write_results
-from borderflow.results.writer import writable_folder
+from borderflow.results import Result, claim, verify, write_results
+from borderflow.results.folder import default_folder, shown, verified_files
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
 from borderflow.scenario.flee_folder import read_flee_folder
+from borderflow.scenario.native import check_native_target
 
 app = typer.Typer(
     name="borderflow",
@@ -108,8 +109,8 @@ def _metrics_table(result: Result) -> Table:
     return table
 
 
-def _default_out(scenario: Scenario, policy: str | None = None) -> Path:
-    return Path("results") / (scenario.name if policy is None else f"{scenario.name}-{policy}")
+def _default_out(scenario: Scenario, source: str | None, policy: str | None = None) -> Path:
+    return default_folder(scenario.name, "" if policy is None else f"-{policy}", source)
 
 
 def _border_summary(result: Result) -> Table:
@@ -167,14 +168,6 @@ def _caravan_summary(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _shown(path: Path) -> str:
-    """A path as the user can use it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 @app.command()
 def run(
     scenario: ScenarioArg = None,
@@ -185,8 +178,9 @@ def run(
 ) -> None:
     """Run a scenario and write daily results (Parquet and CSV) with a manifest."""
     sc = _load(scenario, hasten)
-    result = run_scenario(sc, seed=seed, policy=policy)
-    folder = write_results(result, out or _default_out(sc, policy))
+    with claim(out if out is not None else _default_out(sc, scenario, policy)) as claimed:  # before any work
+        result = run_scenario(sc, seed=seed, policy=policy)
+        folder = write_results(result, claimed)
     out_console.print(_summary(result))
     if result.border is not None:
         out_console.print(_border_summary(result))
@@ -195,7 +189,7 @@ def run(
     if result.observed_places:
         m = result.metrics()
         out_console.print(f"averaged relative difference vs observations: {m['averaged_relative_difference']:.3f}")
-    out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {_shown(folder)}")
+    out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {shown(folder)}")
 
 
 @app.command()
@@ -214,8 +208,9 @@ def validate(
             "observations",
             "none; expected observed counts to validate against (observations: in a native file, data_layout.csv in a Flee folder)",
         )
-    result = run_scenario(sc, seed=seed)
-    folder = write_results(result, out or _default_out(sc))
+    with claim(out if out is not None else _default_out(sc, scenario)) as claimed:  # before any work
+        result = run_scenario(sc, seed=seed)
+        folder = write_results(result, claimed)
     if as_json:
         out_console.print_json(json.dumps(result.metrics()))
     else:
@@ -337,14 +332,29 @@ def import_flee(
     output: Annotated[Path, typer.Option("--output", "-o", help="The native scenario file to write.")],
 ) -> None:
     """Convert a Flee scenario folder into a native borderflow scenario file."""
+    check_native_target(output)  # before any work
     sc = read_flee_folder(folder)
     for note in sc.notes:
         err_console.print(f"note: {note}", style="dim", highlight=False, markup=False)
-    writable_folder(output.resolve().parent, "--output")  # a one-line error, not an OSError
     write_native(sc, output)
     out_console.print(
         f"wrote {output}: {len(sc.places)} places, {len(sc.routes)} routes, "
         f"{len(sc.observations)} observed places, {sc.days} days from {sc.start_date}"
+    )
+
+
+@app.command(name="verify")
+def verify_cmd(
+    results: Annotated[Path, typer.Argument(help="A results folder (run, validate, ensemble or sensitivity).")],
+) -> None:
+    """Check every file of a results folder against the SHA-256 its manifest records."""
+    manifest = verify(results)
+    out_console.print(
+        f"{shown(results)}: {verified_files(results)} files match the manifest "
+        f"({manifest.get('kind', 'run')}, borderflow {manifest['borderflow_version']})",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -375,7 +385,7 @@ def main() -> None:
             sys.exit(status)
     except ScenarioError as exc:
         err_console.print(f"error: {exc.one_line()}", highlight=False, soft_wrap=True, markup=False)
-        sys.exit(2)
+        sys.exit(exc.exit_status)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)

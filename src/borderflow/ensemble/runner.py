@@ -13,7 +13,16 @@ from borderflow import __version__
 from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
-from borderflow.ensemble.store import finished, read_manifest, remove_leftovers, write_manifest, write_member
+from borderflow.ensemble.store import (
+    finished,
+    member_path,
+    read_manifest,
+    record_files,
+    remove_leftovers,
+    write_manifest,
+    write_member,
+)
+from borderflow.results.folder import OutputFolder, claim
 from borderflow.scenario import load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -45,7 +54,7 @@ def check_extremes(scenario: Scenario, members: list[Member]) -> None:
 def run_ensemble(
     scenario: Scenario | str | Path,
     n: int,
-    out: str | Path,
+    out: str | Path | OutputFolder,
     *,
     policy: str | None = None,
     design: Design = "lhs",
@@ -53,10 +62,16 @@ def run_ensemble(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Run (or resume) an ensemble of n members into `out`; returns the folder."""
+    """Run (or resume) an ensemble of n members into `out` (a path, checked against the output
+    policy, or a folder already claimed); returns the folder."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)  # a file, a Flee folder or a built-in name
-    out = Path(out)
+    if not isinstance(out, OutputFolder):
+        with claim(out) as folder:
+            return run_ensemble(
+                scenario, n, folder, policy=policy, design=design, seed=seed, executor=executor, progress=progress
+            )
+    path = out.path
     # the package actually run: None = the scenario's default_policy; "none" = no package
     policy = (scenario.default_policy or "none") if policy is None else policy
     if policy != "none" and policy not in scenario.policies:
@@ -64,7 +79,7 @@ def run_ensemble(
         raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
     members = plan(scenario, n, design, seed)
     write_manifest(
-        out,
+        path,
         {
             "borderflow_version": __version__,
             "scenario": scenario.name,
@@ -78,8 +93,8 @@ def run_ensemble(
             "members": [{"index": m.index, "seed": m.seed, "values": m.values} for m in members],
         },
     )
-    remove_leftovers(out)
-    done = finished(out)
+    remove_leftovers(path)
+    done = finished(path)
     todo = [m for m in members if m.index not in done]
     executor = executor or SerialExecutor()
     fn = functools.partial(run_member, scenario.model_dump(mode="json"), policy)
@@ -87,11 +102,12 @@ def run_ensemble(
     if progress:
         progress(count, n)
     for index, series in executor.imap_unordered(fn, todo):
-        write_member(out, index, series)
+        write_member(path, index, series)
         count += 1
         if progress:
             progress(count, n)
-    return out
+    record_files(path, [member_path(path, m.index).relative_to(path).as_posix() for m in members])
+    return path
 
 
 def rerun_member(manifest: str | Path | dict[str, Any], index: int) -> Series:

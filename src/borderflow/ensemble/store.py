@@ -1,23 +1,25 @@
 """An ensemble on disk: a manifest and one Parquet file per member, each written atomically.
 
 Resuming skips members whose file is there and readable, so an interrupted ensemble loses
-no finished member and duplicates none.
+no finished member and duplicates none. The manifest names every file borderflow writes
+in the folder (by pattern while members arrive, by SHA-256 once the ensemble is complete),
+so the folder can be written again and verified like any results folder.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from borderflow.results.folder import MANIFEST, TEMPORARY_PREFIX, sha256, write_file_atomically
 from borderflow.scenario.errors import ScenarioError
 
-MANIFEST = "manifest.json"
+# What an ensemble folder may hold besides the files its manifest lists with their digests.
+PATTERNS = ["members/member-*.parquet", "rerun-member-*.parquet", "bands.csv", "bands-*.png"]
 
 
 def member_path(out: Path, index: int) -> Path:
@@ -32,15 +34,7 @@ def write_member(out: Path, index: int, series: dict[str, NDArray[np.float64]], 
     path = member_path(out, index) if name is None else out / name
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.table({"day": np.arange(len(next(iter(series.values())))), **series})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
-    try:
-        pq.write_table(table.replace_schema_metadata(None), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_file_atomically(path, lambda tmp: pq.write_table(table.replace_schema_metadata(None), tmp))
 
 
 def read_member(out: Path, index: int, columns: list[str] | None = None) -> dict[str, NDArray[np.float64]]:
@@ -71,11 +65,12 @@ def finished(out: Path) -> set[int]:
 
 def remove_leftovers(out: Path) -> None:
     """Remove temporary files left by a killed run (call before resuming, never while running)."""
-    for tmp in (out / "members").glob(".tmp-*"):
+    for tmp in (out / "members").glob(f"{TEMPORARY_PREFIX}*"):
         tmp.unlink(missing_ok=True)
 
 
 def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    """Write the ensemble's manifest, or check that the one there describes the same ensemble."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / MANIFEST
     if path.exists():
@@ -89,10 +84,38 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
                 "expected the same one to resume, or another --out folder",
             )
         return
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".manifest-")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(manifest, fh, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    _write_json(path, {**manifest, "kind": "ensemble", "patterns": PATTERNS, "files": {}})
+
+
+def write_set_manifest(root: Path, folders: list[str], version: str) -> None:
+    """The manifest of a folder holding one ensemble per policy package (and their plots)."""
+    old = json.loads((root / MANIFEST).read_text()) if (root / MANIFEST).is_file() else {}
+    known = [f for f in old.get("folders", []) if f not in folders]
+    manifest = {
+        **old,
+        "borderflow_version": version,
+        "kind": "ensembles",
+        "folders": known + folders,
+        "patterns": ["bands-*.png"],
+        "files": old.get("files", {}),
+    }
+    _write_json(root / MANIFEST, manifest)
+
+
+def record_files(out: Path, names: list[str]) -> None:
+    """Add the SHA-256 of each named file (relative to `out`) to the manifest, for `verify`."""
+    path = out / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["files"] = {**manifest.get("files", {}), **{n: sha256(out / n) for n in names}}
+    _write_json(path, manifest)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    def dump(tmp: Path) -> None:
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+
+    write_file_atomically(path, dump)
 
 
 def read_manifest(out: Path) -> dict[str, Any]:

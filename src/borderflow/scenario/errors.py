@@ -15,6 +15,8 @@ from typing import Any
 class ScenarioError(ValueError):
     """A scenario (file or folder) that cannot be read or does not make sense."""
 
+    exit_status = 2  # the CLI's status for it: bad input
+
     def __init__(self, source: str | Path | None, where: str | None, problem: str) -> None:
         self.source = str(source) if source is not None else None
         self.where = where

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import tempfile
 import typing
 from pathlib import Path
@@ -92,21 +93,59 @@ def read_native(path: str | Path) -> Scenario:
     )
 
 
+# The first line of every scenario file borderflow writes: only such a file may be replaced.
+HEADER = "# borderflow scenario file"
+
+
 def scenario_to_yaml(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return f"{HEADER} (written by borderflow; edit freely)\n" + yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def check_native_target(path: str | Path, option: str = "--output") -> Path:
+    """Refuse, before any work, to write a scenario file over anything borderflow did not
+    write: a user's file, a folder, a link, a device (one line naming the path, exit 2)."""
+    path = Path(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise ScenarioError(path, option, f"cannot be used ({exc.strerror or exc}); expected a new file name") from None
+    expected = "expected a new file name, or a scenario file borderflow wrote"
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(path, option, f"is not a regular file (a folder, link or device); {expected}")
+        with open(path, "rb") as fh:
+            first = fh.read(len(HEADER))
+        if first != HEADER.encode():
+            raise ScenarioError(path, option, f"is a file borderflow did not write; {expected}")
+    parent = path.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".tmp-{os.getpid()}-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ScenarioError(path, option, f"cannot be written ({exc.strerror or exc}); {expected}") from None
+    return path
 
 
 def write_native(scenario: Scenario, path: str | Path) -> None:
-    """Write atomically: a crash leaves the old file or the complete new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically: a crash leaves the old file or the complete new one. Refuses to
+    replace a file borderflow did not write."""
+    path = check_native_target(path, "path")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(scenario_to_yaml(scenario))
             fh.flush()
             os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # the user's normal permissions, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
