@@ -91,3 +91,65 @@ def test_different_seeds_give_different_records() -> None:
 def test_the_scenario_seed_is_the_default() -> None:
     sc = busy_scenario().with_seed(17)
     np.testing.assert_array_equal(borderflow.run(sc).record.population, borderflow.run(sc, seed=17).record.population)
+
+
+# ----- policies' streams are named by identity, not by parameters or text ------------------
+def _with_sources_edited(data: object) -> object:
+    if isinstance(data, dict):
+        return {k: ("edited note" if k == "source" else _with_sources_edited(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_with_sources_edited(v) for v in data]
+    return data
+
+
+def test_editing_every_source_text_leaves_every_output_identical() -> None:
+    """Editing only the free-text `source` fields of caravan-2023 once changed its outputs."""
+    original = borderflow.load_scenario("caravan-2023")
+    data = original.model_dump(mode="json")
+    edited = borderflow.Scenario.model_validate(_with_sources_edited(data))
+    assert edited.content_hash() != original.content_hash()  # the edit did reach the scenario
+    for package in original.policies:
+        a = borderflow.run(original, seed=4, policy=package)
+        b = borderflow.run(edited, seed=4, policy=package)
+        assert a.to_pandas().equals(b.to_pandas()), package
+        assert a.border_table().equals(b.border_table()), package
+        assert a.caravan_table().equals(b.caravan_table()), package
+
+
+def test_a_policys_stream_is_named_by_its_type_and_what_it_acts_on() -> None:
+    from borderflow.policies.base import stream_names
+    from borderflow.scenario.policy_specs import Incentives, Returns
+
+    base = Returns(places=["A"], to="S", share_per_day=0.1, source="x")
+    changed = Returns(places=["A"], to="S", share_per_day=0.9, source="y", start="2024-01-05", end="2024-02-01")
+    other = Incentives(places=["A"], settle_share_per_day=0.2)
+    # a strength, dates or notes: the same stream; what it acts on or its type: another
+    assert stream_names([base]) == stream_names([changed])
+    assert stream_names([Returns(places=["B"], to="S", share_per_day=0.1)]) != stream_names([base])
+    assert len(set(stream_names([base, other]))) == 2
+    # two policies of one type on the same places draw from two streams, in package order
+    assert stream_names([base, changed]) == ["policy:returns:A|S#0", "policy:returns:A|S#1"]
+
+
+def test_sampling_one_strength_leaves_every_stream_of_the_run_as_it_was() -> None:
+    """An ensemble or calibration member that samples a strength keeps common random numbers:
+    every policy of the package, the sampled one included, draws from the same streams."""
+    from borderflow.engine.world import compile_world
+    from borderflow.policies import build_policies
+
+    sc = borderflow.load_scenario("caravan-2023")
+    data = sc.model_dump(mode="json")
+
+    def draws_in(pkg: str) -> int:
+        return sum("share_per_day" in p or "bus_share" in p for p in data["policies"][pkg])
+
+    package = max(sc.policies, key=draws_in)
+    drawing = [k for k, p in enumerate(data["policies"][package]) if "share_per_day" in p or "bus_share" in p]
+    assert drawing, "the test needs a policy that draws"
+    names = [p.stream for p in build_policies(sc.policies[package], compile_world(sc))]
+    for k in drawing:
+        spec = data["policies"][package][k]
+        field = "share_per_day" if "share_per_day" in spec else "bus_share"
+        spec[field] = 0.5 * float(spec[field]) + 0.25
+        varied = borderflow.Scenario.model_validate(data)
+        assert [p.stream for p in build_policies(varied.policies[package], compile_world(varied))] == names

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import Day, Policy, stream_names
 from borderflow.policies.border_levers import (
     AppointmentQuotaPolicy,
     ClosePortPolicy,
@@ -45,7 +45,10 @@ REGISTRY: dict[type[PolicySpec], type[Policy]] = {
 
 
 def build_policies(specs: Sequence[PolicySpec], world: World) -> list[Policy]:
-    return [REGISTRY[type(s)](s, world) for s in specs]
+    policies = [REGISTRY[type(s)](s, world) for s in specs]
+    for policy, stream in zip(policies, stream_names(specs), strict=True):
+        policy.stream = stream
+    return policies
 
 
 __all__ = ["REGISTRY", "Day", "Policy", "build_policies"]

@@ -1,15 +1,17 @@
 """The policy interface: dated components with two hooks into the daily step.
 
-A policy never reaches into the engine's internals: it sees a `Day` context with the
-arrays it may change (move-chance factors, open links, people staying, people on the road)
-and its own random stream, named after the policy, so that adding or removing one policy
-leaves every other stream's numbers unchanged (common random numbers).
+A policy sees a `Day` context with the arrays it may change (move-chance factors, open
+links, people staying, people on the road) and its own random stream, named after the
+policy's type and what it acts on, so that adding or removing one policy leaves every other
+stream's numbers unchanged, and changing a policy's strength, dates or notes leaves its own
+stream's numbers unchanged too (common random numbers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +55,7 @@ class Policy:
 
     def __init__(self, spec: PolicySpec, world: World) -> None:
         self.spec = spec
+        self.stream = stream_names([spec])[0]  # `build_policies` names it within its package
         sc = world.scenario
         self.first_day = 0 if spec.start is None else sc.day_of(spec.start)
         self.last_day = world.days - 1 if spec.end is None else sc.day_of(spec.end)
@@ -62,13 +65,6 @@ class Policy:
     def name(self) -> str:
         return type(self).__name__
 
-    @property
-    def stream(self) -> str:
-        """Name of this policy's random stream: derived from its content, so the same
-        policy draws the same numbers in every package it appears in."""
-        digest = hashlib.sha256(self.spec.model_dump_json().encode()).hexdigest()[:16]
-        return f"policy:{digest}"
-
     def active(self, day: int) -> bool:
         return self.first_day <= day <= self.last_day
 
@@ -77,3 +73,18 @@ class Policy:
 
     def after_moves(self, ctx: Day) -> None:
         """Called after the day's travel, before the day's counts are recorded."""
+
+
+def stream_names(specs: Sequence[PolicySpec]) -> list[str]:
+    """The random stream of each policy of a package: `policy:<type>:<what it acts on>#<k>`,
+    k counting earlier policies of the same type on the same things. Keyed by identity, never
+    by parameters: an ensemble or a calibration that samples a strength, or an edit of a
+    `source` text, leaves every stream's numbers as they were, and the same lever draws the
+    same numbers in every package it appears in."""
+    seen: Counter[str] = Counter()
+    names = []
+    for spec in specs:
+        key = f"{getattr(spec, 'type', type(spec).__name__)}:{'|'.join(spec.acts_on())}"
+        names.append(f"policy:{key}#{seen[key]}")
+        seen[key] += 1
+    return names

@@ -35,6 +35,11 @@ class PolicySpec(BaseModel):
         """Places the policy refers to (checked against the scenario's places)."""
         return []
 
+    def acts_on(self) -> list[str]:
+        """What the policy acts on (places, ports, routes, a caravan): with its type, its
+        identity, which names its random stream. Never its strengths, dates or notes."""
+        return self.places_named()
+
 
 class Returns(PolicySpec):
     """Enforcement returns: each day a share of the people staying at `places` is moved to `to`."""
@@ -128,6 +133,9 @@ class DissolveCaravan(PolicySpec):
 
     def places_named(self) -> list[str]:
         return [self.bus_to] if self.bus_to else []
+
+    def acts_on(self) -> list[str]:
+        return [self.caravan]
 
 
 AnyPolicy = Annotated[
