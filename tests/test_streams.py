@@ -146,10 +146,10 @@ def test_sampling_one_strength_leaves_every_stream_of_the_run_as_it_was() -> Non
     package = max(sc.policies, key=draws_in)
     drawing = [k for k, p in enumerate(data["policies"][package]) if "share_per_day" in p or "bus_share" in p]
     assert drawing, "the test needs a policy that draws"
-    names = [p.stream for p in build_policies(sc.policies[package], compile_world(sc))]
+    names = [p.name for p in build_policies(sc.policies[package], compile_world(sc))]
     for k in drawing:
         spec = data["policies"][package][k]
         field = "share_per_day" if "share_per_day" in spec else "bus_share"
         spec[field] = 0.5 * float(spec[field]) + 0.25
         varied = borderflow.Scenario.model_validate(data)
-        assert [p.stream for p in build_policies(varied.policies[package], compile_world(varied))] == names
+        assert [p.name for p in build_policies(varied.policies[package], compile_world(varied))] == names

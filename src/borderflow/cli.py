@@ -138,7 +138,7 @@ def _border_summary(result: Result) -> Table:
             f"{wait:.1f}",
             f"{a['port_closed'][:, j].sum():.0f}",
         )
-    total = a["sector_encounters"].sum() + a["port_processed"].sum()
+    total = b.southwest_encounters().sum()
     table.add_section()
     table.add_row("Southwest border, all", f"{total:,.0f}", f"{total / days:,.0f}", "", "", "")
     overflow = a["city_overflow"].sum(axis=1)

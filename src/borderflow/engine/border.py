@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from borderflow.engine.components import Component, DayView
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.border_specs import BorderSpec
 
@@ -34,22 +35,53 @@ class BorderRecord:
     cities: tuple[str, ...]
     arrays: dict[str, FloatArray]
 
+    def southwest_encounters(self) -> FloatArray:
+        """People a day met at the southwest border: Border Patrol encounters in every sector
+        plus people processed at every port (CBP's Southwest Land Border Encounters). The one
+        definition, used by the CLI, ensembles and comparisons."""
+        a = self.arrays
+        daily: FloatArray = (a["sector_encounters"].sum(axis=1) + a["port_processed"].sum(axis=1)).astype(np.float64)
+        return daily
+
+
+@dataclass
+class BorderDay:
+    """Today's levers on the border, new each morning: what policies may set (BorderLevers)."""
+
+    forced_closed: BoolArray  # (P,) ports closed by a policy today
+    away: IntArray  # (P,) officers of each port redeployed elsewhere today
+    quota_factor: float = 1.0  # multiplies the appointment quota today
+
+    def close_ports(self, ports: IntArray) -> None:
+        self.forced_closed[ports] = True
+
+    def scale_quota(self, factor: float) -> None:
+        self.quota_factor *= factor
+
+    def redeploy(self, ports: IntArray, officers: int) -> None:
+        self.away[ports] += officers
+
 
 @dataclass
 class BorderState:
-    """What changes during a run. Policies set the daily levers (reset each morning):
-    port_forced_closed, quota_factor and away (officers redeployed elsewhere)."""
+    """What changes during a run; `today` holds the levers policies set for the day."""
 
     officers: IntArray  # (P,) officers at each port now
     pulled: IntArray  # (P,) officers of each port currently working for its sector
     closed: BoolArray  # (P,) closed today (staffing or policy)
-    port_forced_closed: BoolArray  # (P,) closed by a policy today (reset daily)
-    quota_factor: float  # multiplies the appointment quota today (reset daily)
-    away: IntArray  # (P,) officers of each port redeployed by a policy today (reset daily)
+    today: BorderDay  # today's levers
     ledger: IntArray  # (P, T) people queueing at each port by the day they joined
 
 
-class BorderSystem:
+class BorderSystem(Component):
+    """The border as an engine component: it shapes the day's moves after policies spoke
+    (before_rank 20), and processes queues and custody before policies act on the day's
+    result (after_rank 0). Its random stream is `border`."""
+
+    name = "border"
+    before_rank = 20
+    after_rank = 0
+
     def __init__(self, spec: BorderSpec, index: dict[str, int], link_dst: IntArray, days: int, hasten: int) -> None:
         self.spec = spec
         self.h = hasten
@@ -77,9 +109,7 @@ class BorderSystem:
             officers=self.officers0.copy(),
             pulled=np.zeros(P, dtype=np.int64),
             closed=self.officers0 < self.min_officers,
-            port_forced_closed=np.zeros(P, dtype=np.bool_),
-            quota_factor=1.0,
-            away=np.zeros(P, dtype=np.int64),
+            today=self.levers(),
             ledger=np.zeros((P, days), dtype=np.int64),
         )
         self.record = {
@@ -98,25 +128,27 @@ class BorderSystem:
         )
 
     # ----- before people move -------------------------------------------------------------
-    def reset_day(self) -> None:
-        self.state.port_forced_closed[:] = False
-        self.state.quota_factor = 1.0
-        self.state.away[:] = 0
+    def levers(self) -> BorderDay:
+        """A fresh set of today's levers (nothing closed, nobody away, the quota as planned)."""
+        P = len(self.port)
+        return BorderDay(np.zeros(P, dtype=np.bool_), np.zeros(P, dtype=np.int64))
 
-    def shape_moves(self, pop: IntArray, movechance: FloatArray, dest_factor: FloatArray, link_open: BoolArray) -> None:
+    def before_moves(self, view: DayView) -> None:
         """Set today's move chances, port attractiveness and closed ports (after policies spoke)."""
         st, spec = self.state, self.spec
-        st.closed = (self._on_duty() < self.min_officers) | st.port_forced_closed | (self.port_capacity <= 0)
-        movechance[self.city] = spec.city_movechance
-        movechance[self.sector] = 0.0  # people in custody do not walk away
-        movechance[self.port] = np.where(st.closed, 1.0, 0.0)  # a closed port's queue chooses again
+        assert isinstance(view.border, BorderDay)
+        st.today = view.border
+        st.closed = (self._on_duty() < self.min_officers) | st.today.forced_closed | (self.port_capacity <= 0)
+        view.set_move_chance(self.city, spec.city_movechance)
+        view.set_move_chance(self.sector, 0.0)  # people in custody do not walk away
+        view.set_move_chance(self.port, np.where(st.closed, 1.0, 0.0))  # a closed port's queue chooses again
         cap = self._port_capacity()
         with np.errstate(divide="ignore", invalid="ignore"):
-            wait = np.where(cap > 0, pop[self.port] / cap, np.inf)
-        dest_factor[self.port] *= spec.port_weight / (1.0 + wait / spec.patience_days)
-        dest_factor[self.sector] *= spec.sector_weight
+            wait = np.where(cap > 0, view.people_at(self.port) / cap, np.inf)
+        view.scale_destination(self.port, spec.port_weight / (1.0 + wait / spec.patience_days))
+        view.scale_destination(self.sector, spec.sector_weight)
         for p in np.flatnonzero(st.closed):
-            link_open[self.links_into_port[p]] = False
+            view.close_links(self.links_into_port[p])
 
     def _port_capacity(self) -> FloatArray:
         st = self.state
@@ -127,60 +159,58 @@ class BorderSystem:
         return cap
 
     # ----- after people moved ----------------------------------------------------------------
-    def process(self, t: int, pop: IntArray, arrivals: IntArray, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
-        """Appointments, port and sector processing, staff moves. Returns (returned, settled) per place."""
-        L = len(pop)
-        returned = np.zeros(L, dtype=np.int64)
-        settled = np.zeros(L, dtype=np.int64)
+    def after_moves(self, view: DayView) -> None:
+        """Appointments, port and sector processing, staff moves; the day's border records."""
+        t, rng = view.day, view.rng
+        P = len(self.port)
         rec = self.record
-        self._reconcile(t, pop)
-        appt = self._appointments(t, pop, rng)
+        self._reconcile(t, view.people_at(self.port))
+        appt = self._appointments(t, view)
         # ports: first in, first out
         cap = _whole(self._port_capacity(), rng)
-        done = np.minimum(pop[self.port], cap)
-        waits = np.zeros(len(self.port))
+        done = np.minimum(view.people_at(self.port), cap)
+        waits = np.zeros(P)
         for p in np.flatnonzero(done):
             waits[p] = self._serve(int(p), int(done[p]), t)
-        pop[self.port] -= done
+        view.remove(self.port, done)
         back_p = rng.binomial(done, self.port_returned)
-        np.add.at(returned, self.port, back_p)
-        np.add.at(settled, self.port, done - back_p)
         # sectors: the custody backlog
         s_cap = _whole(self.sector_capacity + self.sector_per_officer * self._pulled_by_sector(), rng)
-        s_done = np.minimum(pop[self.sector], s_cap)
-        pop[self.sector] -= s_done
+        s_done = np.minimum(view.people_at(self.sector), s_cap)
+        view.remove(self.sector, s_done)
         back_s = rng.binomial(s_done, self.sector_returned)
-        np.add.at(returned, self.sector, back_s)
-        np.add.at(settled, self.sector, s_done - back_s)
+        where = np.concatenate([self.port, self.sector])
+        back, processed = np.concatenate([back_p, back_s]), np.concatenate([done, s_done])
         if self.returns_to is not None:
-            pop[self.returns_to] += int(returned.sum())
+            view.release(self.returns_to, int(back.sum()))
+            view.tally("returned", where, back)
+            view.tally("settled", where, processed - back)
         else:
-            settled += returned
-            returned[:] = 0
-        self._staff_rule(pop)
+            view.tally("settled", where, processed)
+        queues, backlog = view.people_at(self.port), view.people_at(self.sector)
+        self._staff_rule(backlog)
         h = self.h
-        rec["port_queue"][t] = pop[self.port] * h
+        rec["port_queue"][t] = queues * h
         rec["port_processed"][t] = done * h
         rec["port_wait_days"][t] = waits
         rec["port_officers"][t] = self._on_duty()
         rec["port_closed"][t] = self.state.closed
         rec["port_appointments"][t] = appt * h
         rec["port_returned"][t] = back_p * h
-        rec["sector_encounters"][t] = arrivals[self.sector] * h
-        rec["sector_backlog"][t] = pop[self.sector] * h
+        rec["sector_encounters"][t] = view.arrived_at(self.sector) * h
+        rec["sector_backlog"][t] = backlog * h
         rec["sector_processed"][t] = s_done * h
         rec["sector_officers_pulled"][t] = self._pulled_by_sector()
         rec["sector_returned"][t] = back_s * h
-        city_pop = pop[self.city].astype(np.float64)
+        city_pop = view.people_at(self.city).astype(np.float64)
         rec["city_population"][t] = city_pop * h
         rec["city_shelter_occupancy"][t] = np.minimum(city_pop, self.shelter) * h
         rec["city_overflow"][t] = np.maximum(city_pop - self.shelter, 0.0) * h
-        return returned, settled
 
-    def _reconcile(self, t: int, pop: IntArray) -> None:
+    def _reconcile(self, t: int, queues: IntArray) -> None:
         """Keep each port's ledger equal to its queue: newcomers join today, leavers leave last-in first."""
         ledger = self.state.ledger
-        diffs = pop[self.port] - ledger[:, : t + 1].sum(axis=1)
+        diffs = queues - ledger[:, : t + 1].sum(axis=1)
         for p in np.flatnonzero(diffs):
             diff = int(diffs[p])
             if diff > 0:
@@ -188,19 +218,19 @@ class BorderSystem:
             else:
                 _take_newest(ledger[p, : t + 1], -diff)
 
-    def _appointments(self, t: int, pop: IntArray, rng: np.random.Generator) -> IntArray:
+    def _appointments(self, t: int, view: DayView) -> IntArray:
         st = self.state
         takers = self.port_appt & ~st.closed
         n = int(takers.sum())
         appt = np.zeros(len(self.port), dtype=np.int64)
         if n == 0 or self.spec.appointments_per_day <= 0:
             return appt
-        per_port = self.spec.appointments_per_day * st.quota_factor / self.h / n
+        per_port = self.spec.appointments_per_day * st.today.quota_factor / self.h / n
         for p in np.flatnonzero(takers):
-            city = self.port_city[p]
-            k = min(int(pop[city]), int(_whole(np.array([per_port]), rng)[0]))
-            pop[city] -= k
-            pop[self.port[p]] += k
+            city = int(self.port_city[p])
+            k = min(int(view.people_at(city)), int(_whole(np.array([per_port]), view.rng)[0]))
+            view.remove(city, k)
+            view.release(int(self.port[p]), k)
             st.ledger[p, t] += k
             appt[p] = k
         return appt
@@ -219,7 +249,7 @@ class BorderSystem:
         return weighted / n
 
     def _on_duty(self) -> IntArray:
-        on: IntArray = np.maximum(self.state.officers - self.state.away, 0)
+        on: IntArray = np.maximum(self.state.officers - self.state.today.away, 0)
         return on
 
     def _pulled_by_sector(self) -> IntArray:
@@ -227,12 +257,12 @@ class BorderSystem:
         np.add.at(out, self.port_sector, self.state.pulled)
         return out
 
-    def _staff_rule(self, pop: IntArray) -> None:
+    def _staff_rule(self, backlog_units: IntArray) -> None:
         rule = self.spec.staff_rule
         if rule is None:
             return
         st = self.state
-        backlog = pop[self.sector] * self.h
+        backlog = backlog_units * self.h
         for s, ports in enumerate(self._ports_of_sector):
             if len(ports) == 0:
                 continue

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from borderflow.engine.components import Component, DayView
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.model import Scenario
@@ -33,7 +34,13 @@ class CaravanRecord:
     place: IntArray  # (T, C) index of the place it last reached (-1 before it sets out / after it ends)
 
 
-class CaravanSystem:
+class CaravanSystem(Component):
+    """Caravans as an engine component: they walk first each morning (before_rank 0), with
+    the random stream `caravan`. Policies reach them through CaravanLevers."""
+
+    name = "caravan"
+    before_rank = 0
+
     def __init__(self, scenario: Scenario, index: dict[str, int], hasten: int) -> None:
         self.specs: list[CaravanSpec] = list(scenario.caravans)
         self.h = hasten
@@ -60,32 +67,44 @@ class CaravanSystem:
         """The place caravan c last reached."""
         return int(self.route[c][self.state.leg[c]])
 
-    def release(self, c: int, pop: IntArray) -> None:
-        """The caravan ends: its members become ordinary people where it is."""
+    def walking(self, c: int) -> bool:
+        return bool(self.state.active[c])
+
+    def members(self, c: int) -> int:
+        return int(self.state.members[c])
+
+    def dissolve(self, c: int, view: DayView, leaving: int) -> None:
+        """The caravan ends: `leaving` members are gone (the caller says where), the others
+        become ordinary people where it is."""
+        self.state.members[c] -= leaving
+        self._end(c, view)
+
+    def _end(self, c: int, view: DayView) -> None:
         st = self.state
-        pop[self.where(c)] += st.members[c]
+        view.release(self.where(c), int(st.members[c]))
         st.members[c] = 0
         st.active[c] = False
 
-    def step(self, t: int, pop: IntArray, spawned: IntArray, rng: np.random.Generator) -> None:
-        st = self.state
+    def before_moves(self, view: DayView) -> None:
+        st, t, rng = self.state, view.day, view.rng
         for c, spec in enumerate(self.specs):
             if t == self.start_day[c]:
                 size = spec.size / self.h
                 st.members[c] = int(np.floor(size) + (rng.random() < size - np.floor(size)))
-                spawned[self.where(c)] += st.members[c]
+                view.tally("spawned", self.where(c), int(st.members[c]))
                 st.active[c] = True
                 st.resting[c] = spec.stops.get(spec.route[0], 0)
             if not st.active[c]:
                 continue
             here = self.where(c)
             leavers = int(rng.binomial(st.members[c], spec.leave_share_per_day))
-            joiners = int(rng.binomial(pop[here], spec.join_share_per_day))
+            joiners = int(rng.binomial(view.people_at(here), spec.join_share_per_day))
             st.members[c] += joiners - leavers
-            pop[here] += leavers - joiners
+            view.remove(here, joiners)
+            view.release(here, leavers)
             self._walk(c, spec)
             if st.leg[c] == len(self.route[c]) - 1:
-                self.release(c, pop)
+                self._end(c, view)
 
     def _walk(self, c: int, spec: CaravanSpec) -> None:
         st = self.state

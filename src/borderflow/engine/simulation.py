@@ -6,28 +6,25 @@ multinomial draw over whole groups, so a day costs the same for 1,000 or 10 mill
 people. The engine does no I/O.
 
 Order of a day (as in Flee): conflicts and closures take effect -> new people appear ->
-place scores -> everyone not on the road decides whether to leave and which path to take
--> everyone on the road travels; whoever arrives with distance to spare decides again the
-same day -> the day's counts are recorded.
+place scores -> components act before moves (caravans, policies, the border; see
+engine/components.py) -> everyone not on the road decides whether to leave and which path
+to take -> everyone on the road travels; whoever arrives with distance to spare decides
+again the same day -> components act after moves -> the day's counts are recorded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
+from borderflow.engine.components import Component, DayView
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import CAMP, IDPCAMP, World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
-
-if TYPE_CHECKING:
-    from borderflow.policies.base import Day, Policy
 
 Hops = tuple[IntArray, IntArray, FloatArray]  # slots, people on each, km each has covered today
 
@@ -72,20 +69,24 @@ class DailyRecord:
 class Simulation:
     """One run of a compiled world with its own random streams."""
 
-    def __init__(self, world: World, seed: int, policies: Sequence[Policy] = ()) -> None:
+    def __init__(self, world: World, seed: int, components: Sequence[Component] = ()) -> None:
+        """`components`: the run's policies and any other mechanisms; the scenario's border
+        and caravans are added here."""
         self.world = world
         self.streams = Streams(seed)
-        self.policies = list(policies)
         spec = world.scenario.border
         self.border = (
             None if spec is None else BorderSystem(spec, world.net.index, world.net.link_dst, world.days, world.hasten)
         )
-        self._dest_factor = np.ones(world.net.n_places)
-        self._multimode = bool(world.net.hop_variants.shape[1] > 1)
-        self._slot_open = np.ones(len(world.net.slot_link), dtype=np.bool_)
         self.caravans = (
             CaravanSystem(world.scenario, world.net.index, world.hasten) if world.scenario.caravans else None
         )
+        every = [c for c in (self.caravans, self.border) if c is not None] + list(components)
+        self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
+        self._after = sorted(every, key=lambda c: c.after_rank)
+        self._dest_factor = np.ones(world.net.n_places)
+        self._multimode = bool(world.net.hop_variants.shape[1] > 1)
+        self._slot_open = np.ones(len(world.net.slot_link), dtype=np.bool_)
         net = world.net
         rules = world.scenario.move_rules
         speed = net.slot_speed
@@ -155,27 +156,13 @@ class Simulation:
         self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
         self._link_open = open_l
 
-    def _policy_day(self, t: int) -> Day:
-        from borderflow.policies.base import Day
+    def link_open_today(self) -> BoolArray:
+        """Today's open links (scenario closures applied), for components to close more."""
+        links: BoolArray = self._link_open
+        return links
 
-        st, w = self.state, self.world
-        return Day(
-            day=t,
-            date=w.scenario.start_date + dt.timedelta(days=t),
-            world=w,
-            pop=st.pop,
-            transit=st.transit,
-            movechance_factor=np.ones(w.net.n_places),
-            dest_factor=np.ones(w.net.n_places),
-            slot_open=np.ones(len(w.net.slot_link), dtype=np.bool_),
-            border=None if self.border is None else self.border.state,
-            caravans=self.caravans,
-            link_open=self._link_open,
-            returned=st.returned,
-            settled=st.settled,
-            removed_in_transit=st.removed,
-            rng=self.streams["policy"],
-        )
+    def set_move_chance(self, places: IntArray, chance: float | FloatArray) -> None:
+        self._movechance[places] = chance
 
     def _decay(self, t: int, since: IntArray) -> FloatArray:
         steps = self.world.scenario.spawn_rules.conflict_spawn_decay
@@ -384,23 +371,15 @@ class Simulation:
         st.removed = np.zeros(L, dtype=np.int64)
         self._update_places(t)
         self._spawn(t)
-        self._dest_factor = np.ones(L)
-        if self.caravans is not None:
-            self.caravans.step(t, st.pop, st.spawned, self.streams["caravan"])
-        ctx = self._policy_day(t) if (self.policies or self.border) else None
-        if ctx is not None:
-            if self.border is not None:
-                self.border.reset_day()
-            for policy in self.policies:
-                if policy.active(t):
-                    ctx.rng = self.streams[policy.stream]
-                    policy.before_moves(ctx)
-            if self.border is not None:
-                self.border.shape_moves(st.pop, self._movechance, ctx.dest_factor, ctx.link_open)
-            self._movechance = np.clip(self._movechance * ctx.movechance_factor, 0.0, 1.0)
-            self._link_open = ctx.link_open
-            self._dest_factor = ctx.dest_factor
-            self._slot_open = ctx.slot_open
+        view = DayView(self, t)
+        for component in self._before:
+            if component.active(t):
+                view.rng = self.streams[component.name]
+                component.before_moves(view)
+        self._movechance = np.clip(self._movechance * view.movechance_factor, 0.0, 1.0)
+        self._link_open = view.link_open
+        self._dest_factor = view.dest_factor
+        self._slot_open = view.slot_open
         self._set_link_open(self._link_open)
         self._choice_today = None  # scores, closures and policies are set for the day
         # 1. decide: everyone staying somewhere may leave
@@ -421,15 +400,10 @@ class Simulation:
             wave.append((s, arriving[s].copy(), self.slot_last_km[s]))
             st.transit[s, st.head] = 0
         self._travel(wave)
-        if self.border is not None:
-            returned, settled = self.border.process(t, st.pop, st.arrivals, self.streams["border"])
-            st.returned += returned
-            st.settled += settled
-        if ctx is not None:
-            for policy in self.policies:
-                if policy.active(t):
-                    ctx.rng = self.streams[policy.stream]
-                    policy.after_moves(ctx)
+        for component in self._after:
+            if component.active(t):
+                view.rng = self.streams[component.name]
+                component.after_moves(view)
         st.head = (st.head + 1) % self.ring
         st.day += 1
 

@@ -86,9 +86,7 @@ def outputs(result: Result) -> Series:
     b = result.border
     if b is not None:
         a = b.arrays
-        out["southwest_encounters"] = (a["sector_encounters"].sum(axis=1) + a["port_processed"].sum(axis=1)).astype(
-            np.float64
-        )
+        out["southwest_encounters"] = b.southwest_encounters()
         for j, s in enumerate(b.sectors):
             out[f"encounters_{slug(s)}"] = a["sector_encounters"][:, j].astype(np.float64)
         out["port_queue"] = a["port_queue"].sum(axis=1).astype(np.float64)

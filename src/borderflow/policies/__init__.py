@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy, stream_names
+from borderflow.policies.base import DayView, Policy, stream_names
 from borderflow.policies.border_levers import (
     AppointmentQuotaPolicy,
     ClosePortPolicy,
@@ -46,9 +46,9 @@ REGISTRY: dict[type[PolicySpec], type[Policy]] = {
 
 def build_policies(specs: Sequence[PolicySpec], world: World) -> list[Policy]:
     policies = [REGISTRY[type(s)](s, world) for s in specs]
-    for policy, stream in zip(policies, stream_names(specs), strict=True):
-        policy.stream = stream
+    for policy, name in zip(policies, stream_names(specs), strict=True):
+        policy.name = name
     return policies
 
 
-__all__ = ["REGISTRY", "Day", "Policy", "build_policies"]
+__all__ = ["REGISTRY", "DayView", "Policy", "build_policies"]

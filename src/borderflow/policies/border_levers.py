@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import DayView, Policy
 from borderflow.scenario.policy_specs import AppointmentQuota, ClosePort, DissolveCaravan, RedeployStaff
 
 
@@ -25,9 +25,9 @@ class ClosePortPolicy(Policy):
         super().__init__(spec, world)
         self.ports = np.array(_port_positions(world, spec.ports), dtype=np.int64)
 
-    def before_moves(self, ctx: Day) -> None:
-        assert ctx.border is not None
-        ctx.border.port_forced_closed[self.ports] = True
+    def before_moves(self, view: DayView) -> None:
+        assert view.border is not None
+        view.border.close_ports(self.ports)
 
 
 class AppointmentQuotaPolicy(Policy):
@@ -35,9 +35,9 @@ class AppointmentQuotaPolicy(Policy):
         super().__init__(spec, world)
         self.factor = spec.factor
 
-    def before_moves(self, ctx: Day) -> None:
-        if ctx.border is not None:
-            ctx.border.quota_factor *= self.factor
+    def before_moves(self, view: DayView) -> None:
+        if view.border is not None:
+            view.border.scale_quota(self.factor)
 
 
 class RedeployStaffPolicy(Policy):
@@ -46,9 +46,9 @@ class RedeployStaffPolicy(Policy):
         self.ports = np.array(_port_positions(world, spec.ports), dtype=np.int64)
         self.officers = spec.officers
 
-    def before_moves(self, ctx: Day) -> None:
-        assert ctx.border is not None
-        ctx.border.away[self.ports] += self.officers
+    def before_moves(self, view: DayView) -> None:
+        assert view.border is not None
+        view.border.redeploy(self.ports, self.officers)
 
 
 class DissolveCaravanPolicy(Policy):
@@ -61,17 +61,16 @@ class DissolveCaravanPolicy(Policy):
         self.bus_share = spec.bus_share if spec.bus_to is not None else 0.0
         self.permit_share = spec.permit_share
 
-    def before_moves(self, ctx: Day) -> None:
-        caravans = ctx.caravans
-        if ctx.day != self.first_day or caravans is None or not caravans.state.active[self.caravan]:
+    def before_moves(self, view: DayView) -> None:
+        caravans = view.caravans
+        if view.day != self.first_day or caravans is None or not caravans.walking(self.caravan):
             return
         here = caravans.where(self.caravan)
-        members = int(caravans.state.members[self.caravan])
-        bused = int(ctx.rng.binomial(members, self.bus_share))
-        permits = int(ctx.rng.binomial(members - bused, self.permit_share))
-        caravans.state.members[self.caravan] = members - bused - permits
-        caravans.release(self.caravan, ctx.pop)
+        members = caravans.members(self.caravan)
+        bused = int(view.rng.binomial(members, self.bus_share))
+        permits = int(view.rng.binomial(members - bused, self.permit_share))
+        caravans.dissolve(self.caravan, view, leaving=bused + permits)
         if self.bus_to is not None:
-            ctx.pop[self.bus_to] += bused
-        ctx.returned[here] += bused
-        ctx.settled[here] += permits
+            view.release(self.bus_to, bused)
+        view.tally("returned", here, bused)
+        view.tally("settled", here, permits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import DayView, Policy
 from borderflow.scenario.policy_specs import CloseRoute
 
 
@@ -18,5 +18,5 @@ class CloseRoutePolicy(Policy):
             ((net.link_src == a) & (net.link_dst == b)) | ((net.link_src == b) & (net.link_dst == a))
         )
 
-    def before_moves(self, ctx: Day) -> None:
-        ctx.link_open[self.links] = False
+    def before_moves(self, view: DayView) -> None:
+        view.close_links(self.links)

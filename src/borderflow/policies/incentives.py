@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import DayView, Policy
 from borderflow.scenario.policy_specs import Incentives
 
 
@@ -16,12 +16,11 @@ class IncentivesPolicy(Policy):
         self.factor = spec.movechance_factor
         self.settle = spec.settle_share_per_day
 
-    def before_moves(self, ctx: Day) -> None:
-        ctx.movechance_factor[self.places] *= self.factor
+    def before_moves(self, view: DayView) -> None:
+        view.scale_move_chance(self.places, self.factor)
 
-    def after_moves(self, ctx: Day) -> None:
+    def after_moves(self, view: DayView) -> None:
         if self.settle <= 0:
             return
-        settled = ctx.take(self.places, self.settle)
-        np.subtract.at(ctx.pop, self.places, settled)
-        np.add.at(ctx.settled, self.places, settled)
+        settled = view.take(self.places, self.settle)
+        view.tally("settled", self.places, settled)

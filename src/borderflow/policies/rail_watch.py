@@ -6,7 +6,7 @@ import numpy as np
 
 from borderflow.engine.world import World
 from borderflow.network.graph import MODE_CODE
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import DayView, Policy
 from borderflow.scenario.policy_specs import RailWatch
 
 
@@ -34,18 +34,15 @@ class RailWatchPolicy(Policy):
         self.suspend = spec.suspend
         self.to = None if spec.to is None else self.index[spec.to]
 
-    def before_moves(self, ctx: Day) -> None:
+    def before_moves(self, view: DayView) -> None:
         if self.suspend:
-            ctx.slot_open[self.slots] = False
-            ctx.link_open[self.rail_only_links] = False
+            view.close_slots(self.slots)
+            view.close_links(self.rail_only_links)
 
-    def after_moves(self, ctx: Day) -> None:
+    def after_moves(self, view: DayView) -> None:
         if self.share <= 0 or len(self.slots) == 0:
             return
-        riders = ctx.transit[self.slots]  # (k, R)
-        caught = ctx.rng.binomial(riders, self.share)
-        ctx.transit[self.slots] -= caught
-        per_slot = caught.sum(axis=1)
-        np.add.at(ctx.removed_in_transit, self.slot_dest, per_slot)
+        per_slot = view.take_off_slots(self.slots, self.share)
+        view.tally("removed", self.slot_dest, per_slot)
         if self.to is not None:
-            ctx.pop[self.to] += int(per_slot.sum())
+            view.release(self.to, int(per_slot.sum()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.engine.world import World
-from borderflow.policies.base import Day, Policy
+from borderflow.policies.base import DayView, Policy
 from borderflow.scenario.policy_specs import Returns
 
 
@@ -16,8 +16,7 @@ class ReturnsPolicy(Policy):
         self.to = self.index[spec.to]
         self.share = spec.share_per_day
 
-    def after_moves(self, ctx: Day) -> None:
-        moved = ctx.take(self.places, self.share)
-        np.subtract.at(ctx.pop, self.places, moved)
-        np.add.at(ctx.returned, self.places, moved)
-        ctx.pop[self.to] += int(moved.sum())
+    def after_moves(self, view: DayView) -> None:
+        moved = view.take(self.places, self.share)
+        view.tally("returned", self.places, moved)
+        view.release(self.to, int(moved.sum()))

@@ -60,8 +60,7 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
     if w.any():
         after[np.flatnonzero(w)[-1] + 1 :] = True
     sector = b.arrays["sector_encounters"]
-    ports = b.arrays["port_processed"]
-    daily = sector.sum(axis=1) + ports.sum(axis=1)
+    daily = b.southwest_encounters()
     pop = result.series("population")
     in_transit = result.series("in_transit")
     arrivals = result.series("arrivals")
