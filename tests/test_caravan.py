@@ -76,7 +76,7 @@ def test_joiners_and_leavers_change_its_size_at_their_rates() -> None:
     assert abs(size[0] - expected) < 5 * sd
     # nobody is lost: caravan members + people staying = everyone who appeared
     total = r.record.population[-1].sum() + r.record.in_caravan[-1].sum()
-    assert total == r.record.spawned.sum()
+    assert total == r.record.new.sum()
 
 
 def test_dissolution_buses_some_gives_permits_and_the_rest_go_on_alone() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from borderflow.engine.components import Component, DayView
+from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
 from borderflow.scenario.model import Scenario
@@ -81,3 +83,34 @@ def test_an_unknown_tally_is_refused() -> None:
     view = DayView(sim, 0)
     with pytest.raises(ValueError, match="unknown tally"):
         view.tally("vanished", 0, 1)
+
+
+def test_a_new_output_series_is_one_declaration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Declared once (here added to the engine's list), a series reaches Parquet, ensemble
+    members and comparisons with no other change."""
+    import pandas as pd
+
+    import borderflow
+    from borderflow.engine import simulation
+    from borderflow.ensemble import run_ensemble
+    from borderflow.ensemble.members import series_names
+    from borderflow.ensemble.store import read_member
+    from borderflow.report.compare import compare
+    from borderflow.results import write_results
+
+    doubled = SeriesSpec("doubled", "twice the people staying", lambda v: 2 * v.staying(), ensemble=True, compare=True)
+    monkeypatch.setattr(simulation, "CORE_SERIES", (*simulation.CORE_SERIES, doubled))
+    sc = borderflow.load_scenario("caravan-2023").model_copy(update={"uncertain": []})  # member 0 = the base run
+    result = borderflow.run(sc, seed=1)
+    out = write_results(result, tmp_path / "run")
+    daily = pd.read_parquet(out / "daily.parquet")
+    assert (daily["doubled"] == 2 * daily["population"]).all()
+    assert "doubled_total" in series_names(sc)
+    ens = run_ensemble(sc, 1, tmp_path / "ens", seed=1)
+    member = read_member(ens, 0)
+    np.testing.assert_array_equal(member["doubled_total"], 2 * result.series("population").sum(axis=1))
+    cmp = compare(sc, None, sc.default_policy, [1])
+    assert (
+        cmp.outcomes_a[0].series_totals["doubled"]
+        == 2 * borderflow.run(sc, seed=1, policy="none").series("population").sum()
+    )

@@ -74,7 +74,7 @@ def test_rail_watch_removes_the_configured_share_of_riders() -> None:
     assert base.record.arrivals[:, border].sum() == 20000
     survived = r.record.arrivals[:, border].sum()
     assert _within(survived, 20000, (1 - share) ** 10)
-    assert r.record.removed[:, border].sum() == 20000 - survived
+    assert r.record.removed_in_transit[:, border].sum() == 20000 - survived
 
 
 def test_rail_suspension_closes_rail_routes() -> None:

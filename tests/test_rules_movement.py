@@ -76,7 +76,7 @@ def test_move_chance_by_kind(kind: str, active: bool, p: float) -> None:
     )
     rec = record(sc, seed=11)
     x, k = idx(sc, "X"), idx(sc, "K")
-    assert rec.spawned[0, x] == n
+    assert rec.new[0, x] == n
     assert_binomial(int(rec.departures[0, x]), n, p, f"{kind} leavers")
     assert rec.in_transit[0, k] == rec.departures[0, x]
     assert rec.population[0, x] == n - rec.departures[0, x]
@@ -739,7 +739,7 @@ def test_people_are_never_created_or_lost(seed: int) -> None:
         assert st.resting.min() >= 0
     # the record alone accounts for everyone: staying somewhere or on the road
     rec = Simulation(world, seed).run()
-    expected = world.day0.sum() + np.cumsum(rec.spawned.sum(axis=1))
+    expected = world.day0.sum() + np.cumsum(rec.new.sum(axis=1))
     np.testing.assert_array_equal(rec.population.sum(axis=1) + rec.in_transit.sum(axis=1), expected)
     assert (rec.population >= 0).all()
     assert (rec.in_transit >= 0).all()

@@ -44,8 +44,8 @@ def test_new_people_are_the_change_in_summed_observations_with_debt() -> None:
     np.testing.assert_array_equal(world.spawn_total, [0, 0, 0, 0, 0, 20, 0, 0])
     np.testing.assert_array_equal(world.day0, [0, 100, 50])
     rec = borderflow.run(camps_scenario(), seed=1).record
-    np.testing.assert_array_equal(rec.spawned.sum(axis=1), world.spawn_total)
-    assert rec.spawned[:, idx(camps_scenario(), "Z")].sum() == 20  # the only conflict zone
+    np.testing.assert_array_equal(rec.new.sum(axis=1), world.spawn_total)
+    assert rec.new[:, idx(camps_scenario(), "Z")].sum() == 20  # the only conflict zone
 
 
 def test_without_insert_day0_the_day0_count_is_spawned_instead() -> None:
@@ -154,10 +154,10 @@ def test_new_people_are_placed_by_spawn_weight() -> None:
     n = 300_000
     sc = spawn_places_scenario(30, n, days=31)
     rec = borderflow.run(sc, seed=12).record
-    assert rec.spawned[:30].sum() == 0
-    assert rec.spawned[30].sum() == n
-    assert_multinomial(rec.spawned[30, :3], normalise([500, 1500, 1000]), "spawn places")
-    assert rec.spawned[30, 3:].sum() == 0
+    assert rec.new[:30].sum() == 0
+    assert rec.new[30].sum() == n
+    assert_multinomial(rec.new[30, :3], normalise([500, 1500, 1000]), "spawn places")
+    assert rec.new[30, 3:].sum() == 0
 
 
 def test_hasten_divides_resident_population() -> None:
@@ -180,7 +180,7 @@ def test_people_owed_before_any_conflict_appear_when_one_begins() -> None:
     world = compile_world(sc)
     np.testing.assert_array_equal(world.spawn_total, [0, 20, 20, 20, 20, 20, 0, 0])
     rec = borderflow.run(sc, seed=0).record
-    np.testing.assert_array_equal(rec.spawned[:, 0], [0, 0, 0, 60, 20, 20, 0, 0])
+    np.testing.assert_array_equal(rec.new[:, 0], [0, 0, 0, 60, 20, 20, 0, 0])
 
 
 # ----- departures (native spawn) ----------------------------------------------------------
@@ -192,10 +192,10 @@ def test_departures_draw_their_fractional_part() -> None:
         departures=[start("P", 7.25, 0, days - 1), start("Q", 0.3, 100, 2099)],
     )
     rec = borderflow.run(sc, seed=5).record
-    p = rec.spawned[:, 0]
+    p = rec.new[:, 0]
     assert set(np.unique(p).tolist()) == {7, 8}
     assert_binomial(int((p == 8).sum()), days, 0.25, "P's extra person")
-    q = rec.spawned[:, 1]
+    q = rec.new[:, 1]
     assert q[:100].sum() == 0
     assert q[2100:].sum() == 0
     assert set(np.unique(q[100:2100]).tolist()) == {0, 1}
@@ -207,5 +207,5 @@ def test_departures_are_divided_by_hasten_and_whole_numbers_are_exact() -> None:
         [place("P"), place("Q")], days=10, hasten=10, departures=[start("P", 70.0, 2, 5), start("Q", 75, 0, 9)]
     )
     rec = borderflow.run(sc, seed=5).record
-    np.testing.assert_array_equal(rec.spawned[:, 0], [0, 0, 7, 7, 7, 7, 0, 0, 0, 0])
-    assert set(np.unique(rec.spawned[:, 1]).tolist()) <= {7, 8}
+    np.testing.assert_array_equal(rec.new[:, 0], [0, 0, 7, 7, 7, 7, 0, 0, 0, 0])
+    assert set(np.unique(rec.new[:, 1]).tolist()) <= {7, 8}

@@ -31,7 +31,7 @@ def test_ten_million_people_cost_about_what_a_thousand_do() -> None:
     small, big = _year(1_000), _year(10_000_000)
     r = borderflow.run(big, seed=0)
     # all of them appear: 27,397.26 a day, the fraction rounded at random (sd ~ 9 over the year)
-    assert abs(int(r.record.spawned.sum()) - 10_000_000) < 100
+    assert abs(int(r.record.new.sum()) - 10_000_000) < 100
     # An engine with per-person work would take ~10,000x longer; counts moved with binomial
     # and multinomial draws cost the same (a loose bound: the machine is shared).
     assert _seconds(big) < 3 * _seconds(small) + 0.05

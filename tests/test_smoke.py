@@ -14,7 +14,7 @@ def test_builtin_scenario_runs_and_conserves_people(policy: str) -> None:
     rec = result.record
     # everyone who ever appeared is staying somewhere, on the road, walking with the caravan,
     # or has left the flow (processed at the border and admitted or released, or settled)
-    total_new = rec.spawned.sum()
+    total_new = rec.new.sum()
     assert total_new > 0
     still_here = rec.population[-1].sum() + rec.in_transit[-1].sum() + rec.in_caravan[-1].sum()
     assert still_here + rec.settled.sum() == total_new

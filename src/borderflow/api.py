@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from borderflow.engine.components import SeriesSpec
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
 from borderflow.policies import build_policies
@@ -47,3 +48,12 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
         caravans=None if sim.caravans is None else sim.caravans.result(),
         timings={"compile_s": t1 - t0, "simulate_s": t2 - t1},
     )
+
+
+def declared_series(scenario: Scenario, policy: str | None = None) -> tuple[SeriesSpec, ...]:
+    """The per-place series a run of this scenario (and policy package) records, known before
+    running it: the engine's and its components' declarations."""
+    policy = scenario.default_policy if policy is None else policy
+    world = compile_world(scenario)
+    specs = scenario.policies[policy] if policy not in (None, "none") and policy in scenario.policies else []
+    return Simulation(world, scenario.seed, build_policies(specs, world)).series()

@@ -304,6 +304,10 @@ def _comparison_tables(cmp: Comparison) -> Table:
         if x or y:
             row(f"mean queue, port {name}", x, y)
             row(f"mean wait (days), port {name}", wx, wy, "{:.1f}")
+    for name in first_a[0].series_totals:
+        x = float(np.mean([o.series_totals[name] for o in first_a]))
+        y = float(np.mean([o.series_totals[name] for o in first_b]))
+        row(f"{name.replace('_', ' ')} (window total)", x, y)
     dates = cmp_dates(cmp)
     for name in first_a[0].caravan_weekly:
         t.add_section()

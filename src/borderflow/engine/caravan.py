@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from borderflow.engine.components import Component, DayView
+from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.model import Scenario
@@ -40,6 +40,7 @@ class CaravanSystem(Component):
 
     name = "caravan"
     before_rank = 0
+    after_rank = 100
 
     def __init__(self, scenario: Scenario, index: dict[str, int], hasten: int) -> None:
         self.specs: list[CaravanSpec] = list(scenario.caravans)
@@ -66,6 +67,18 @@ class CaravanSystem(Component):
     def where(self, c: int) -> int:
         """The place caravan c last reached."""
         return int(self.route[c][self.state.leg[c]])
+
+    def declare_series(self) -> list[SeriesSpec]:
+        return [SeriesSpec("in_caravan", "caravan members at the place the caravan last reached", self._in_caravan)]
+
+    def after_moves(self, view: DayView) -> None:
+        self.record(view.day)  # last of the day (after_rank): the caravans' own table
+
+    def _in_caravan(self, view: DayView) -> IntArray:
+        out = np.zeros(len(self.index), dtype=np.int64)
+        for c in np.flatnonzero(self.state.active):
+            out[self.where(int(c))] += self.state.members[c]
+        return out
 
     def walking(self, c: int) -> bool:
         return bool(self.state.active[c])

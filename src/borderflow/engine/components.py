@@ -15,6 +15,8 @@ Adding a mechanism: subclass `Component`, give it a `name`, override the hooks i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -25,6 +27,20 @@ if TYPE_CHECKING:
     from borderflow.engine.simulation import Simulation
 
 TALLIES = ("returned", "settled", "removed", "spawned")  # per place and day, recorded with the flows
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """An output series per place and day, in people: declared once, by whoever produces it
+    (the engine or a component). It becomes a column of `daily.parquet`/`.csv`; with
+    `ensemble`, members keep its daily total over places as `<name>_total`; with `compare`,
+    comparisons report its total over the window."""
+
+    name: str
+    description: str
+    read: Callable[[DayView], IntArray]  # the (L,) values at the end of the day, in simulated units
+    ensemble: bool = False
+    compare: bool = False
 
 
 class Component:
@@ -45,6 +61,10 @@ class Component:
 
     def after_moves(self, view: DayView) -> None:
         """After the day's travel, before the day's counts are recorded."""
+
+    def declare_series(self) -> list[SeriesSpec]:
+        """The per-place daily series this component produces (none by default)."""
+        return []
 
 
 class BorderLevers(Protocol):
@@ -111,6 +131,20 @@ class DayView:
     def arrived_at(self, places: IntArray) -> IntArray:
         """People who reached `places` today (passing through counts)."""
         return np.array(self._sim.state.arrivals[places], dtype=np.int64)
+
+    def flow(self, what: str) -> IntArray:
+        """Today's flow per place: `arrivals`, `departures` or a tally (a copy)."""
+        if what not in (*TALLIES, "arrivals", "departures"):
+            raise ValueError(f"unknown flow {what!r}")
+        return np.array(getattr(self._sim.state, what), dtype=np.int64)
+
+    def staying(self) -> IntArray:
+        """People at each place at the end of the day, those resting mid-plan included."""
+        return self._sim.state.pop + self._sim.state.resting_place
+
+    def on_the_road(self) -> IntArray:
+        """People on links heading to each place."""
+        return self._sim.in_transit_to()
 
     def take_off_slots(self, slots: IntArray, share: float) -> IntArray:
         """Each person on the road on path hops `slots` is taken off with chance `share`;

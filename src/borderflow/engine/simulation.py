@@ -21,7 +21,7 @@ import numpy as np
 
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
-from borderflow.engine.components import Component, DayView
+from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import CAMP, IDPCAMP, World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
@@ -51,19 +51,35 @@ class State:
     removed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+# The engine's own series (components declare theirs): one definition each, in column order.
+CORE_SERIES = (
+    SeriesSpec("population", "people staying at the place (those resting mid-plan included)", DayView.staying),
+    SeriesSpec("arrivals", "people who reached the place (passing through counts)", lambda v: v.flow("arrivals")),
+    SeriesSpec("departures", "people who set out from the place", lambda v: v.flow("departures")),
+    SeriesSpec("new", "people who appeared at the place (spawned)", lambda v: v.flow("spawned")),
+    SeriesSpec("in_transit", "people on links heading to the place", DayView.on_the_road),
+    SeriesSpec("returned", "people moved away from the place by enforcement", lambda v: v.flow("returned")),
+    SeriesSpec("settled", "people who left the flow at the place (permits, incentives)", lambda v: v.flow("settled")),
+    SeriesSpec(
+        "removed_in_transit",
+        "people taken off the road while heading to the place",
+        lambda v: v.flow("removed"),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class DailyRecord:
-    """Per-day outputs of a run, (T, L) arrays in simulated units."""
+    """Per-day outputs of a run: a (T, L) array per declared series, in simulated units."""
 
-    population: IntArray
-    arrivals: IntArray
-    departures: IntArray
-    spawned: IntArray
-    in_transit: IntArray  # people on links heading to the place
-    returned: IntArray  # people moved away from the place by enforcement
-    settled: IntArray  # people who left the flow at the place (permits, incentives)
-    removed: IntArray  # people taken off the road while heading to the place
-    in_caravan: IntArray  # caravan members at the place the caravan last reached
+    specs: tuple[SeriesSpec, ...]
+    arrays: dict[str, IntArray]
+
+    def __getattr__(self, name: str) -> IntArray:
+        try:
+            return self.__dict__["arrays"][name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class Simulation:
@@ -417,37 +433,25 @@ class Simulation:
         np.add.at(out, self._link_dst_of_slot, on)
         return out
 
+    def series(self) -> tuple[SeriesSpec, ...]:
+        """Every per-place series of this run: the engine's, then each component's."""
+        declared = [*CORE_SERIES, *(spec for c in self._before for spec in c.declare_series())]
+        names = [s.name for s in declared]
+        twice = {n for n in names if names.count(n) > 1}
+        if twice:
+            raise ValueError(f"series declared twice: {sorted(twice)}")
+        return tuple(declared)
+
     def run(self) -> DailyRecord:
         T, L = self.world.days, self.world.net.n_places
-        rec = {
-            k: np.zeros((T, L), dtype=np.int64)
-            for k in (
-                "population",
-                "arrivals",
-                "departures",
-                "spawned",
-                "in_transit",
-                "returned",
-                "settled",
-                "removed",
-                "in_caravan",
-            )
-        }
+        specs = self.series()
+        rec = {s.name: np.zeros((T, L), dtype=np.int64) for s in specs}
         for t in range(T):
             self.step()
-            rec["population"][t] = self.state.pop + self.resting_at()  # resting mid-plan: at a place too
-            rec["arrivals"][t] = self.state.arrivals
-            rec["departures"][t] = self.state.departures
-            rec["spawned"][t] = self.state.spawned
-            rec["in_transit"][t] = self.in_transit_to()
-            rec["returned"][t] = self.state.returned
-            rec["settled"][t] = self.state.settled
-            rec["removed"][t] = self.state.removed
-            if self.caravans is not None:
-                self.caravans.record(t)
-                for c in np.flatnonzero(self.caravans.state.active):
-                    rec["in_caravan"][t, self.caravans.where(int(c))] += self.caravans.state.members[c]
-        return DailyRecord(**rec)
+            view = DayView(self, t)
+            for s in specs:
+                rec[s.name][t] = s.read(view)
+        return DailyRecord(specs, rec)
 
 
 def _merge_groups(nodes: IntArray, movers: IntArray, km: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from borderflow.api import run
+from borderflow.api import declared_series, run
 from borderflow.results.result import Result
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -95,6 +95,9 @@ def outputs(result: Result) -> Series:
         out["caravan_size"] = result.caravans.size.sum(axis=1).astype(np.float64)
     for place in result.observed_places:
         out[f"population_{slug(place)}"] = result.sim_series(place).astype(np.float64)
+    for spec in result.record.specs:
+        if spec.ensemble:  # a series declared with ensemble=True: its daily total over places
+            out[f"{spec.name}_total"] = result.series(spec.name).sum(axis=1).astype(np.float64)
     return out
 
 
@@ -111,6 +114,7 @@ def series_names(scenario: Scenario) -> list[str]:
     if scenario.caravans:
         names.append("caravan_size")
     names += [f"population_{slug(o.place)}" for o in scenario.observations]
+    names += [f"{s.name}_total" for s in declared_series(scenario) if s.ensemble]
     return names
 
 

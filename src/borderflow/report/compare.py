@@ -38,6 +38,7 @@ class Outcome:
     stranded_south: float  # people in southern places at the end
     pipeline_end: float  # people still in the home country (on the way, waiting, held in the south) at the end
     caravan_weekly: dict[str, list[float]] = field(default_factory=dict)  # size at the end of each week
+    series_totals: dict[str, float] = field(default_factory=dict)  # declared series with compare=True, window total
 
 
 def _window(result: Result, window: tuple[dt.date, dt.date] | None) -> NDArray[np.bool_]:
@@ -65,6 +66,8 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
     in_transit = result.series("in_transit")
     arrivals = result.series("arrivals")
     idx = result.world.net.index
+    in_caravan = result.record.arrays.get("in_caravan")
+    walking_in_caravans = 0 if in_caravan is None else in_caravan[-1].sum() * sc.hasten
     south = [i for i, p in enumerate(sc.places) if p.lat is not None and p.lat < sc.border.south_latitude]
     home = sc.places[0].country
     pipeline_places = [i for i, p in enumerate(sc.places) if p.country == home]
@@ -79,12 +82,11 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
         overflow_peak=float(b.arrays["city_overflow"][w].sum(axis=1).max(initial=0.0)),
         returned_south=float(result.series("returned")[w].sum()),
         stranded_south=float(pop[-1, south].sum()),
-        pipeline_end=float(
-            in_transit[-1].sum() + pop[-1, pipeline_places].sum() + result.record.in_caravan[-1].sum() * sc.hasten
-        ),
+        pipeline_end=float(in_transit[-1].sum() + pop[-1, pipeline_places].sum() + walking_in_caravans),
         caravan_weekly={}
         if result.caravans is None
         else {n: result.caravans.size[6::7, j].tolist() for j, n in enumerate(result.caravans.names)},
+        series_totals={s.name: float(result.series(s.name)[w].sum()) for s in result.record.specs if s.compare},
     )
 
 

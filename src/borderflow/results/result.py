@@ -73,15 +73,7 @@ class Result:
                 "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), L),
                 "day": np.repeat(np.arange(T, dtype=np.int64), L),
                 "place": np.tile(np.array(self.places, dtype=object), T),
-                "population": rec.population.reshape(-1) * h,
-                "arrivals": rec.arrivals.reshape(-1) * h,
-                "departures": rec.departures.reshape(-1) * h,
-                "new": rec.spawned.reshape(-1) * h,
-                "in_transit": rec.in_transit.reshape(-1) * h,
-                "returned": rec.returned.reshape(-1) * h,
-                "settled": rec.settled.reshape(-1) * h,
-                "removed_in_transit": rec.removed.reshape(-1) * h,
-                "in_caravan": rec.in_caravan.reshape(-1) * h,
+                **{s.name: rec.arrays[s.name].reshape(-1) * h for s in rec.specs},
             }
         )
 
