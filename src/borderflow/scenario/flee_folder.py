@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from borderflow.scenario import csvfile
 from borderflow.scenario.csvfile import Row
-from borderflow.scenario.errors import ScenarioError, validation_problem
+from borderflow.scenario.errors import ScenarioError, short_repr, validation_problem
+from borderflow.scenario.limits import MAX_HASTEN
 from borderflow.scenario.model import (
     Closure,
     Conflict,
@@ -105,7 +106,7 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         if body is None:
             continue
         if not isinstance(body, dict):
-            raise ScenarioError(path, str(section), f"found {body!r}; expected a mapping of settings")
+            raise ScenarioError(path, str(section), f"found {short_repr(body)}; expected a mapping of settings")
         if section in _IGNORED_SECTIONS:
             notes.append(f"{path}: {section} ignored (Flee output logging; no effect on results)")
             continue
@@ -116,8 +117,10 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
             elif section == "spawn_rules" and key in _SPAWN_KEYS:
                 spawn[key] = value
             elif section == "optimisations" and key == "hasten":
-                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                    raise ScenarioError(path, where, f"expected a whole number >= 1, found {value!r}")
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_HASTEN:
+                    raise ScenarioError(
+                        path, where, f"expected a whole number from 1 to {MAX_HASTEN}, found {short_repr(value)}"
+                    )
                 hasten = value
             elif key in _NEUTRAL.get(section, {}):
                 neutral = _NEUTRAL[section][key]
@@ -125,9 +128,9 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                     raise ScenarioError(
                         path,
                         where,
-                        f"setting {value!r} is not implemented by borderflow; expected {neutral!r} (Flee's default)",
+                        f"setting {short_repr(value)} is not implemented by borderflow; expected {neutral!r} (Flee's default)",
                     )
-                notes.append(f"{path}: {where}={value!r} accepted; it has no effect at this value")
+                notes.append(f"{path}: {where}={short_repr(value)} accepted; it has no effect at this value")
             else:
                 known = set(_NEUTRAL.get(section, {})) | {
                     "move_rules": _MOVE_KEYS,

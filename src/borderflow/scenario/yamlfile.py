@@ -9,6 +9,7 @@ import yaml
 
 from borderflow.scenario.csvfile import read_text, too_large
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.limits import MAX_INT_DIGITS, MAX_YAML_ALIAS_NODES, MAX_YAML_DEPTH
 
 MAX_YAML_BYTES = 16 * 1024 * 1024  # a scenario file larger than this is refused
 
@@ -16,7 +17,34 @@ PLAIN = "plain YAML data (mappings, lists, strings, numbers, dates)"
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice in one mapping (YAML keeps the last silently)."""
+    """The safe loader, refusing a key given twice in one mapping (YAML keeps the last silently),
+    nesting deeper than MAX_YAML_DEPTH (the composer recurses: 50,000 brackets would overflow
+    the stack) and integer literals longer than MAX_INT_DIGITS."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self._depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels; expected at most {MAX_YAML_DEPTH}", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(node.value)
+        if len(text) > MAX_INT_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"integer of {len(text)} characters; expected at most {MAX_INT_DIGITS} digits",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -32,6 +60,90 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
+def _check_aliases(node: yaml.Node) -> None:
+    """Refuse an alias that refers to itself, or aliases that repeat more than MAX_YAML_ALIAS_NODES nodes.
+
+    Aliases share one node, so a "billion laughs" file is small; its expanded size is counted
+    here, memoised per node, before anything is built from it.
+    """
+    size: dict[int, int] = {}  # expanded node count, per node id
+    extra = 0  # nodes repeated by aliases
+    state: dict[int, int] = {}  # 1 = on the current path, 2 = done
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        n, leaving = stack.pop()
+        key = id(n)
+        children: list[yaml.Node] = []
+        if isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            children = [x for pair in n.value for x in pair]
+        if leaving:
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            state[key] = 2
+            continue
+        if state.get(key) == 2:
+            continue
+        state[key] = 1
+        stack.append((n, True))
+        seen_here: set[int] = set()
+        for c in children:
+            if state.get(id(c)) == 1:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    "alias refers to a node that contains it; expected plain data without cycles",
+                    c.start_mark,
+                )
+            if state.get(id(c)) == 2 or id(c) in seen_here:
+                continue  # a repeat: counted below once its size is known
+            seen_here.add(id(c))
+            stack.append((c, False))
+    # A node reached more than once is repeated by aliases: count each extra use.
+    uses: dict[int, int] = {}
+    for n_id in size:
+        uses[n_id] = 0
+    for nd in _walk_unique(node):
+        children = []
+        if isinstance(nd, yaml.SequenceNode):
+            children = list(nd.value)
+        elif isinstance(nd, yaml.MappingNode):
+            children = [x for pair in nd.value for x in pair]
+        for c in children:
+            uses[id(c)] += 1
+            if uses[id(c)] > 1:
+                extra += size[id(c)]
+                if extra > MAX_YAML_ALIAS_NODES:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"aliases repeat more than {MAX_YAML_ALIAS_NODES} nodes; expected at most "
+                        f"{MAX_YAML_ALIAS_NODES} (see docs/limits.md)",
+                        c.start_mark,
+                    )
+
+
+def _walk_unique(node: yaml.Node) -> list[yaml.Node]:
+    """Every distinct node once."""
+    out: list[yaml.Node] = []
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out.append(n)
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(x for pair in n.value for x in pair)
+    return out
+
+
 def _parse(path: Path) -> tuple[Any, int]:
     """The data and the line where it starts (1 for an empty document)."""
     if path.exists() and path.is_file():
@@ -44,6 +156,7 @@ def _parse(path: Path) -> tuple[Any, int]:
         node = loader.get_single_node()
         if node is None:
             return None, 1
+        _check_aliases(node)
         return loader.construct_document(node), node.start_mark.line + 1
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
