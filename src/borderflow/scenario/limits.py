@@ -20,6 +20,7 @@ MAX_HASTEN = 1_000_000  # people per simulated unit; Flee's scenarios use 1 to 1
 FIRST_DATE = dt.date(1800, 1, 1)  # results use pandas timestamps (1677 to 2262): stay well inside
 LAST_DATE = dt.date(2199, 12, 31)
 MAX_PLACES = 1_000_000
+MAX_MEMBERS = 1_000_000  # ensemble members (each writes a file; a million is days of computing)
 MAX_ROUTES = 5_000_000
 MAX_PLACE_DAYS = 500_000_000  # places x days: the daily arrays (e.g. 100,000 places for 5,000 days)
 MAX_PATHS = 20_000_000  # loop-free paths enumerated per awareness level (upper bound, see network.graph)
