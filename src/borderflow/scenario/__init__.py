@@ -20,6 +20,8 @@ def load_scenario(source: str | Path | None = None) -> Scenario:
         source = DEFAULT_SCENARIO
     if isinstance(source, str) and source in BUILTIN:
         return read_native(BUILTIN[source])
+    if not isinstance(source, str | Path):
+        raise ScenarioError(None, "scenario", f"found a {type(source).__name__}; expected a file, folder or name")
     if isinstance(source, str) and "\x00" in source:  # the OS refuses such a path with a ValueError
         raise ScenarioError(None, "scenario", "NUL character in the path; expected a file or folder name")
     path = Path(source)

@@ -44,6 +44,8 @@ _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
 
 def short_repr(value: Any) -> str:
     """repr() bounded in time and length: a value built from YAML aliases may hold billions of items."""
+    if isinstance(value, int) and value.bit_length() > 128:  # repr() refuses ints over 4,300 digits
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     return _REPR.repr(value)
 
 

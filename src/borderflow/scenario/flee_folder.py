@@ -145,9 +145,12 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         return MoveRules(**move), SpawnRules(**spawn), hasten, notes
     except ValidationError as exc:
         err = exc.errors()[0]
-        section = "move_rules" if err["loc"] and err["loc"][0] in _MOVE_KEYS else "spawn_rules"
         loc = ".".join(str(x) for x in err["loc"])
-        raise ScenarioError(path, f"{section}.{loc}", validation_problem(err)) from None
+        msg = validation_problem(err)
+        if not loc and ": " in msg:
+            loc, msg = msg.split(": ", 1)  # the model-wide checks start with the field
+        section = "move_rules" if loc.split(".")[0] in _MOVE_KEYS else "spawn_rules"
+        raise ScenarioError(path, f"{section}.{loc}", msg) from None
 
 
 def _unknown(key: object, known: set[str], what: str) -> str:
@@ -243,9 +246,8 @@ def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[
             )
         except ValidationError as exc:  # a name too long, or a control character in it
             err = exc.errors()[0]
-            msg = validation_problem(err)
-            column = {"name": "name", "country": "country", "region": "region"}.get(msg.split(":", 1)[0])
-            raise row.error(msg.split(": ", 1)[1] if column else msg, column) from None
+            field = str(err["loc"][0]) if err["loc"] else ""
+            raise row.error(validation_problem(err), field or None) from None
         if "conflict" in row.cells[5].lower():
             conflict_dates.append((name, conflict_date))
     return places, conflict_dates

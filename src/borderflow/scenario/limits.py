@@ -92,6 +92,9 @@ class Plain(BaseModel):
                 raise ValueError(f"{key}: found {str(value).lower()}; expected a value of its type, not true/false")
             if wants_bool and not isinstance(value, bool):
                 raise ValueError(f"{key}: found {_kind(value)}; expected true or false")
+            if isinstance(value, int | float) and _admits(field.annotation, dt.date):
+                # pydantic would read a number as seconds since 1970: 20240101 is not a date
+                raise ValueError(f"{key}: found {_kind(value)}; expected a date YYYY-MM-DD")
         return data
 
     @model_validator(mode="after")

@@ -35,6 +35,18 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner looks ahead over every open bracket for a possible key: refuse deep
+        # brackets here, while scanning, or 50,000 of them take seconds before composing starts.
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise yaml.scanner.ScannerError(
+                None,
+                None,
+                f"nesting deeper than {MAX_YAML_DEPTH} levels; expected at most {MAX_YAML_DEPTH}",
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(token_class)
+
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(node.value)
         if len(text) > MAX_INT_DIGITS:
@@ -151,7 +163,10 @@ def _parse(path: Path) -> tuple[Any, int]:
         if size > MAX_YAML_BYTES:
             raise too_large(path, MAX_YAML_BYTES)
     text = read_text(path)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses some characters (NUL) right here
+    except yaml.YAMLError as exc:
+        raise ScenarioError(path, "line 1", f"invalid YAML ({exc}); expected well-formed YAML") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -165,6 +180,8 @@ def _parse(path: Path) -> tuple[Any, int]:
         if "could not determine a constructor" in problem:
             tag = problem.rsplit("tag:yaml.org,2002:", 1)[-1].rstrip("'")
             problem = f"tag !!{tag} refused (no objects are built from scenario files); expected {PLAIN}"
+        elif "expected" not in problem:
+            problem += f"; expected {PLAIN}"
         raise ScenarioError(path, where, problem) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
