@@ -27,7 +27,9 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ScenarioError(scenario.name, "seed", f"{short_repr(seed)}; expected a whole number from 0 to {MAX_SEED}")
+        raise ScenarioError(
+            scenario.name, "seed", f"{short_repr(seed)}; expected a whole number >= 0 and <= {MAX_SEED}"
+        )
     policy = scenario.default_policy if policy is None else policy
     policy = None if policy == "none" else policy
     if policy is not None and policy not in scenario.policies:
