@@ -82,7 +82,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="'local' (a LocalCluster) or tcp://HOST:PORT of a scheduler.")
         ] = None,
         serial: Annotated[bool, typer.Option(help="Run members in this process (debugging).")] = False,
-        workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=1024, help="Worker processes (default: all cores).")
+        ] = None,
         plot: Annotated[str | None, typer.Option(help="Also draw the band plot of this series.")] = None,
         member: Annotated[
             int | None, typer.Option(help="Rerun only member K of the ensemble in --out, from its manifest.")
@@ -145,7 +147,9 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("-n", min=2, max=1_000_000, help="Base sample size (Sobol: runs = n x (k + 2)).")
         ] = 32,
         policy: Annotated[str | None, typer.Option("--policy", "-p", help="Policy package.")] = None,
-        workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=1024, help="Worker processes (default: all cores).")
+        ] = None,
         dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT.")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the table and plot.")] = None,
     ) -> None:
