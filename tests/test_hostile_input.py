@@ -141,12 +141,16 @@ def _deep_block(depth: int) -> str:
     return HEAD + "".join(f"{'  ' * i}k{i}:\n" for i in range(depth)) + f"{'  ' * depth}leaf\n"
 
 
-def _complete_graph(n: int, awareness: int) -> str:
+def _complete_graph_data(n: int, awareness: int) -> dict[str, Any]:
     places = [{"name": f"p{i}", "kind": "town", "country": "A"} for i in range(n)]
     routes = [{"a": f"p{i}", "b": f"p{j}", "distance_km": 10} for i in range(n) for j in range(i + 1, n)]
     data = {"name": "dense", "start_date": "2024-01-01", "days": 3, "places": places, "routes": routes}
     data["move_rules"] = {"awareness_level": awareness}
-    return yaml.safe_dump(data, default_flow_style=True, width=10_000)
+    return data
+
+
+def _complete_graph(n: int, awareness: int) -> str:
+    return yaml.safe_dump(_complete_graph_data(n, awareness), default_flow_style=True, width=10_000)
 
 
 BORDER_YAML = yaml.safe_dump(BORDER_BASE, sort_keys=False)
@@ -870,7 +874,7 @@ def test_error_lines_print_user_text_verbatim(
 
 
 def _dense_scenario(n: int) -> borderflow.Scenario:
-    return load_scenario_data(yaml.safe_load(_complete_graph(n, 4)))
+    return load_scenario_data(_complete_graph_data(n, 4))
 
 
 def load_scenario_data(data: dict[str, Any]) -> borderflow.Scenario:
@@ -949,21 +953,51 @@ def test_an_exploding_network_is_refused_in_under_a_second() -> None:
     assert time.perf_counter() - t0 < LIMIT_SECONDS
 
 
-def test_real_large_networks_stay_within_the_path_limit() -> None:
-    # A long chain of 20,000 places at awareness 4 is far inside the limit and is not refused.
-    from borderflow.network.graph import build_network
-
-    n = 20_000
-    data = {
+def _chain(n: int, level: int) -> dict[str, Any]:
+    return {
         "name": "chain",
         "start_date": "2024-01-01",
         "days": 2,
         "places": [{"name": f"p{i}"} for i in range(n)],
         "routes": [{"a": f"p{i}", "b": f"p{i + 1}", "distance_km": 5} for i in range(n - 1)],
-        "move_rules": {"awareness_level": 4},
+        "move_rules": {"awareness_level": level},
     }
+
+
+def test_large_sparse_networks_stay_within_the_path_limit() -> None:
+    # A chain of 20,000 places at awareness 4 is far inside the limit: the bound is exact on a
+    # network without loops (both directions, 1 to 4 hops, fewer at the ends) and it is not refused.
+    from borderflow.network.graph import check_path_limit, path_bound
+
+    n = 20_000
+    scenario = load_scenario_data(_chain(n, 4))
+    check_path_limit(scenario, "chain")
+    src = [i for i in range(n - 1) for i in (i, i + 1)]
+    dst = [j for i in range(n - 1) for j in (i + 1, i)]
+    rev = [k ^ 1 for k in range(2 * (n - 1))]
+    assert path_bound(n, src, dst, rev, [False] * n, 4) == 2 * (4 * n - 10)
+
+
+@pytest.mark.parametrize("markers", [False, True])
+def test_the_path_bound_is_never_below_the_paths_enumerated(markers: bool) -> None:
+    # Random networks with loops (and marker places, which use up no awareness level).
+    import numpy as np
+
+    from borderflow.network.graph import build_network, path_bound
+
+    rng = np.random.default_rng(7)
+    n = 60
+    pairs = {tuple(sorted(map(int, rng.choice(n, 2, replace=False)))) for _ in range(150)}
+    data = _chain(n, 3)
+    data["routes"] = [{"a": f"p{a}", "b": f"p{b}", "distance_km": 5} for a, b in sorted(pairs)]
+    if markers:
+        for i in range(0, n, 7):
+            data["places"][i]["kind"] = "marker"
     net = build_network(load_scenario_data(data))
-    assert len(net.path_origin) == 2 * (4 * n - 10)  # both directions, 1..4 hops, minus the ends
+    src, dst, rev = net.link_src.tolist(), net.link_dst.tolist(), net.link_reverse.tolist()
+    is_marker = [p.get("kind") == "marker" for p in data["places"]]
+    bound = path_bound(n, src, dst, rev, is_marker, 3)
+    assert len(net.path_origin) <= bound <= 3 * len(net.path_origin)
 
 
 def test_error_lines_are_bounded_for_huge_values(tmp_path: Path) -> None:
