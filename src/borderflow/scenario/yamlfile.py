@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from borderflow.scenario.csvfile import read_text, too_large
 from borderflow.scenario.errors import ScenarioError
@@ -16,24 +19,53 @@ MAX_YAML_BYTES = 16 * 1024 * 1024  # a scenario file larger than this is refused
 PLAIN = "plain YAML data (mappings, lists, strings, numbers, dates)"
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice in one mapping (YAML keeps the last silently),
+class _Checks:
+    """What both loaders refuse: a key given twice in one mapping (YAML keeps the last silently),
     nesting deeper than MAX_YAML_DEPTH (the composer recurses: 50,000 brackets would overflow
-    the stack) and integer literals longer than MAX_INT_DIGITS."""
+    the stack) and integer literals longer than MAX_INT_DIGITS. Base methods are called by
+    name, as the two loaders combine different bases."""
 
     _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self._depth >= MAX_YAML_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            mark = self.peek_event().start_mark  # type: ignore[attr-defined]
             raise yaml.composer.ComposerError(
                 None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels; expected at most {MAX_YAML_DEPTH}", mark
             )
         self._depth += 1
         try:
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(node.value)
+        if len(text) > MAX_INT_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"integer of {len(text)} characters; expected at most {MAX_INT_DIGITS} digits",
+                node.start_mark,
+            )
+        return SafeConstructor.construct_yaml_int(self, node)  # type: ignore[arg-type]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}; expected each key once in a mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return SafeConstructor.construct_mapping(self, node, deep=deep)  # type: ignore[arg-type]
+
+
+class _Loader(_Checks, yaml.SafeLoader):
+    """The pure-Python safe loader with the checks (used when libyaml is missing)."""
 
     def fetch_flow_collection_start(self, token_class: Any) -> None:
         # The scanner looks ahead over every open bracket for a possible key: refuse deep
@@ -47,32 +79,26 @@ class _Loader(yaml.SafeLoader):
             )
         super().fetch_flow_collection_start(token_class)
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        text = str(node.value)
-        if len(text) > MAX_INT_DIGITS:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"integer of {len(text)} characters; expected at most {MAX_INT_DIGITS} digits",
-                node.start_mark,
-            )
-        return super().construct_yaml_int(node)
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}; expected each key once in a mapping", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)  # type: ignore[type-var]
+_FastLoader: type | None = None
+try:
+    from yaml._yaml import CParser  # libyaml: scans and parses about ten times faster
 
+    class _CLoader(_Checks, Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's parser (it refuses nesting beyond 1,000 itself), the Python composer (for the
+        depth check) and the safe constructor with the checks."""
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+    _CLoader.add_constructor("tag:yaml.org,2002:int", _CLoader.construct_yaml_int)  # type: ignore[type-var]
+    _FastLoader = _CLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    pass
 
 
 def _check_aliases(node: yaml.Node) -> None:
@@ -164,7 +190,7 @@ def _parse(path: Path) -> tuple[Any, int]:
             raise too_large(path, MAX_YAML_BYTES)
     text = read_text(path)
     try:
-        loader = _Loader(text)  # the reader refuses some characters (NUL) right here
+        loader = (_FastLoader or _Loader)(text)  # the reader refuses some characters (NUL) right here
     except yaml.YAMLError as exc:
         raise ScenarioError(path, "line 1", f"invalid YAML ({exc}); expected well-formed YAML") from None
     try:
