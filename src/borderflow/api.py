@@ -11,6 +11,8 @@ from borderflow.engine.world import compile_world
 from borderflow.policies import build_policies
 from borderflow.results.result import Result
 from borderflow.scenario import Scenario, ScenarioError, load_scenario
+from borderflow.scenario.errors import short_repr
+from borderflow.scenario.limits import MAX_SEED
 
 
 def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:
@@ -25,8 +27,10 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     seed = scenario.seed if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(scenario.name, "seed", f"{seed!r}; expected a whole number >= 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ScenarioError(
+            scenario.name, "seed", f"{short_repr(seed)}; expected a whole number >= 0 and <= {MAX_SEED}"
+        )
     policy = scenario.default_policy if policy is None else policy
     policy = None if policy == "none" else policy
     if policy is not None and policy not in scenario.policies:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +26,7 @@ from borderflow.results import Result, claim, verify, write_results
 from borderflow.results.folder import default_folder, shown, verified_files
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
 from borderflow.scenario.flee_folder import read_flee_folder
+from borderflow.scenario.limits import MAX_HASTEN, MAX_SEED
 from borderflow.scenario.native import check_native_target
 
 app = typer.Typer(
@@ -37,8 +39,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
-err_console = Console(stderr=True)
+# Text from the user (names, paths, values) prints verbatim: no markup, emoji codes or highlighting.
+out_console = Console(emoji=False, markup=False, highlight=False)
+err_console = Console(stderr=True, emoji=False, markup=False, highlight=False)
 
 ScenarioArg = Annotated[
     str | None,
@@ -48,14 +51,36 @@ ScenarioArg = Annotated[
         show_default=False,
     ),
 ]
-SeedOpt = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed (default: the scenario's own).")]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED, help="Random seed (default: the scenario's own).")
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>).")]
 PolicyOpt = Annotated[
     str | None, typer.Option("--policy", "-p", help="A policy package of the scenario (default: none).")
 ]
 HastenOpt = Annotated[
-    int | None, typer.Option("--hasten", min=1, help="Simulate 1 unit per N people (default: the scenario's own).")
+    int | None,
+    typer.Option("--hasten", min=1, max=MAX_HASTEN, help="Simulate 1 unit per N people (default: the scenario's own)."),
 ]
+
+
+@app.callback()
+def _options(
+    data_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data-root",
+            help="A folder whose files a scenario may read besides its own (e.g. ../shared); give it again for "
+            "several. Also the environment variable BORDERFLOW_DATA_ROOT.",
+        ),
+    ] = None,
+) -> None:
+    """Options for every command."""
+    if data_root:
+        from borderflow.scenario.flee_folder import DATA_ROOT_ENV
+
+        known = [os.environ[DATA_ROOT_ENV]] if os.environ.get(DATA_ROOT_ENV) else []
+        os.environ[DATA_ROOT_ENV] = os.pathsep.join([*known, *(str(p) for p in data_root)])
 
 
 def _load(source: str | None, hasten: int | None) -> Scenario:
@@ -212,10 +237,28 @@ def validate(
         result = run_scenario(sc, seed=seed)
         folder = write_results(result, claimed)
     if as_json:
-        out_console.print_json(json.dumps(result.metrics()))
+        # stdout holds strict JSON only: NaN (e.g. MASE where observations never change) becomes null.
+        metrics, nulls = _strict_json(result.metrics())
+        for where in nulls:
+            err_console.print(f"note: {where} is not a number (undefined for this data); written as null")
+        print(json.dumps(metrics, indent=2, allow_nan=False))
+        err_console.print(f"metrics written to {folder / 'metrics.json'}")
     else:
         out_console.print(_metrics_table(result))
-    out_console.print(f"metrics written to {folder / 'metrics.json'}")
+        out_console.print(f"metrics written to {folder / 'metrics.json'}")
+
+
+def _strict_json(value: object, where: str = "") -> tuple[object, list[str]]:
+    """`value` with NaN and infinities replaced by None, and where they were."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None, [where or "value"]
+    if isinstance(value, dict):
+        pairs = [(k, _strict_json(v, f"{where}.{k}" if where else str(k))) for k, v in value.items()]
+        return {k: v for k, (v, _) in pairs}, [n for _, (_, ns) in pairs for n in ns]
+    if isinstance(value, list | tuple):
+        items = [_strict_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [v for v, _ in items], [n for _, ns in items for n in ns]
+    return value, []
 
 
 def _parse_window(text: str | None, sc: Scenario) -> tuple[dt.date, dt.date] | None:
@@ -240,7 +283,9 @@ def compare_cmd(
         list[str] | None,
         typer.Option("--policy", "-p", help="Two policy packages to compare (give twice); 'none' = no policies."),
     ] = None,
-    seeds: Annotated[int, typer.Option(min=1, help="Paired seeds (common random numbers) for the band.")] = 5,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Paired seeds (common random numbers) for the band.")
+    ] = 5,
     window: Annotated[
         str | None, typer.Option(help="Compare over FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); default the whole period.")
     ] = None,

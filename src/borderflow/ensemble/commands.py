@@ -22,8 +22,11 @@ from rich.table import Table
 
 from borderflow.results.folder import OutputFolder, shown
 
-err = Console(stderr=True)
-console = Console(soft_wrap=True)  # paths and summaries on one line, whatever the width
+# Text from the user (names, paths, values) prints verbatim: no markup, emoji codes or highlighting.
+err = Console(stderr=True, emoji=False, markup=False, highlight=False)
+console = Console(
+    soft_wrap=True, emoji=False, markup=False, highlight=False
+)  # paths and summaries on one line, whatever the width
 
 
 def _progress() -> Progress:
@@ -70,12 +73,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def ensemble(
         scenario: Annotated[str | None, typer.Argument(help="Scenario file, Flee folder or built-in name.")] = None,
-        n: Annotated[int, typer.Option("-n", min=1, help="Number of members.")] = 100,
+        n: Annotated[int, typer.Option("-n", min=1, max=1_000_000, help="Number of members.")] = 100,
         policy: Annotated[
             list[str] | None, typer.Option("--policy", "-p", help="Policy package(s); one ensemble each, same seeds.")
         ] = None,
         design: Annotated[str, typer.Option(help="lhs (Latin hypercube) or sobol.")] = "lhs",
-        seed: Annotated[int | None, typer.Option(min=0, help="Base seed (member i gets seed + i).")] = None,
+        seed: Annotated[int | None, typer.Option(min=0, max=2**62, help="Base seed (member i gets seed + i).")] = None,
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Folder (default results/<scenario>-ensemble).")
         ] = None,
@@ -83,7 +86,9 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="'local' (a LocalCluster) or tcp://HOST:PORT of a scheduler.")
         ] = None,
         serial: Annotated[bool, typer.Option(help="Run members in this process (debugging).")] = False,
-        workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=1024, help="Worker processes (default: all cores).")
+        ] = None,
         plot: Annotated[str | None, typer.Option(help="Also draw the band plot of this series.")] = None,
         member: Annotated[
             int | None, typer.Option(help="Rerun only member K of the ensemble in --out, from its manifest.")
@@ -157,9 +162,13 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="Scalar output, e.g. southwest_encounters:total.")
         ] = "southwest_encounters:total",
         method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
-        n: Annotated[int, typer.Option("-n", min=2, help="Base sample size (Sobol: runs = n x (k + 2)).")] = 32,
+        n: Annotated[
+            int, typer.Option("-n", min=2, max=1_000_000, help="Base sample size (Sobol: runs = n x (k + 2)).")
+        ] = 32,
         policy: Annotated[str | None, typer.Option("--policy", "-p", help="Policy package.")] = None,
-        workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: all cores).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=1024, help="Worker processes (default: all cores).")
+        ] = None,
         dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT.")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the table and plot.")] = None,
     ) -> None:

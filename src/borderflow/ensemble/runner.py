@@ -24,7 +24,8 @@ from borderflow.ensemble.store import (
 )
 from borderflow.results.folder import OutputFolder, claim
 from borderflow.scenario import load_scenario
-from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.errors import ScenarioError, short_repr
+from borderflow.scenario.limits import MAX_MEMBERS, MAX_SEED
 from borderflow.scenario.model import Scenario
 
 
@@ -77,6 +78,7 @@ def run_ensemble(
     if policy != "none" and policy not in scenario.policies:
         known = ", ".join(scenario.policies) or "none defined"
         raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
+    _check_size(n, seed)
     members = plan(scenario, n, design, seed)
     write_manifest(
         path,
@@ -108,6 +110,14 @@ def run_ensemble(
             progress(count, n)
     record_files(path, [member_path(path, m.index).relative_to(path).as_posix() for m in members])
     return path
+
+
+def _check_size(n: object, seed: object) -> None:
+    """n and the base seed as whole numbers within the limits, checked before any work."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_MEMBERS:
+        raise ScenarioError(None, "n", f"{short_repr(n)}; expected a whole number of members from 1 to {MAX_MEMBERS}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED - n):
+        raise ScenarioError(None, "seed", f"{short_repr(seed)}; expected a whole number from 0 to {MAX_SEED - n}")
 
 
 def rerun_member(manifest: str | Path | dict[str, Any], index: int) -> Series:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.limits import MAX_PATHS
 from borderflow.scenario.model import Scenario
 
 IntArray = NDArray[np.int64]
@@ -82,6 +84,8 @@ def _enumerate_paths(
         end = link_dst[last]
         if not is_marker[end]:
             paths.append(links)
+            if len(paths) > MAX_PATHS:
+                raise _TooManyPaths
         else:
             step -= 1  # a marker does not use up a level of awareness
         if awareness > step:
@@ -94,6 +98,78 @@ def _enumerate_paths(
         for first in out_links[origin]:
             walk([origin], [first], 1)
     return paths
+
+
+def path_bound(n: int, src: list[int], dst: list[int], rev: list[int], is_marker: list[bool], awareness: int) -> float:
+    """An upper bound on the paths _enumerate_paths finds, in milliseconds instead of minutes.
+
+    It counts non-backtracking link sequences under the same awareness rule (a marker uses up
+    no level), by dynamic programming over links: C(l, r) counts the sequences that start with
+    link l with r levels left. Loops longer than a return to the previous place are counted
+    too, so the bound is above the truth (by 7% on the 20,704-place Netherlands network at
+    awareness 5). Chains of markers are followed for up to n steps; a cycle of markers makes
+    it infinite, and the caller then counts exactly while enumerating.
+    """
+    if not src:
+        return 0.0
+    s = np.asarray(src)
+    d = np.asarray(dst)
+    r_ = np.asarray(rev)
+    ends_at_marker = np.asarray(is_marker, dtype=bool)[d]
+    counted = (~ends_at_marker).astype(np.float64)
+
+    def out_sums(c: FloatArray) -> FloatArray:
+        return np.asarray(np.bincount(s, weights=c, minlength=n), dtype=np.float64)
+
+    prev = np.zeros(len(s))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for level in range(awareness):
+            before = out_sums(prev)
+            base = counted + np.where(~ends_at_marker & (level > 0), before[d] - prev[r_], 0.0)
+            cur = base.copy()
+            if ends_at_marker.any():
+                for _ in range(n + 1):
+                    nxt = base + np.where(ends_at_marker, out_sums(cur)[d] - cur[r_], 0.0)
+                    if np.array_equal(nxt, cur):
+                        break
+                    cur = nxt
+                    if not np.isfinite(cur).all() or cur.sum() > MAX_PATHS:
+                        return float("inf")
+                else:
+                    return float("inf")
+            prev = cur
+    return float(prev.sum())
+
+
+def check_path_limit(scenario: Scenario, source: object) -> None:
+    """Refuse, before any work, a network whose paths at its awareness level would explode
+    (ScenarioError naming `source` and the awareness level)."""
+    rules = scenario.move_rules
+    if rules.awareness_level == 0:
+        return
+    index = {p.name: i for i, p in enumerate(scenario.places)}
+    src: list[int] = []
+    dst: list[int] = []
+    rev: list[int] = []
+    for r in scenario.routes:
+        a, b = index[r.a], index[r.b]
+        rev += [len(src) + 1, len(src)]
+        src += [a, b]
+        dst += [b, a]
+    is_marker = [p.kind in ("marker", "forward") for p in scenario.places]
+    bound = path_bound(len(index), src, dst, rev, is_marker, rules.awareness_level)
+    if MAX_PATHS < bound < float("inf"):
+        raise ScenarioError(
+            str(source),
+            "move_rules.awareness_level",
+            f"{rules.awareness_level} gives up to {bound:.3g} paths through this network of {len(index)} places and "
+            f"{len(scenario.routes)} routes; expected at most {MAX_PATHS} (a lower awareness level or fewer routes "
+            "per place; see docs/limits.md)",
+        )
+
+
+class _TooManyPaths(Exception):
+    pass
 
 
 MODE_CODE = {"any": 0, "foot": 1, "road": 2, "rail": 3}
@@ -165,11 +241,20 @@ def _build(scenario: Scenario) -> Network:
     for i, s in enumerate(src):
         out_links[s].append(i)
     is_marker = [p.kind in ("marker", "forward") for p in scenario.places]
-    paths = (
-        _enumerate_paths(n, out_links, dst, is_marker, rules.awareness_level)
-        if rules.awareness_level > 0
-        else [[link] for links in out_links for link in links]  # level 0: any neighbouring link
-    )
+    if rules.awareness_level > 0:
+        check_path_limit(scenario, scenario.name)  # instant; usually done already when the file was read
+        try:
+            # The bound is inconclusive for cycles of markers: the enumeration stops at the limit.
+            paths = _enumerate_paths(n, out_links, dst, is_marker, rules.awareness_level)
+        except _TooManyPaths:
+            raise ScenarioError(
+                scenario.name,
+                "move_rules.awareness_level",
+                f"{rules.awareness_level} gives more than {MAX_PATHS} paths through this network; "
+                "expected a lower awareness level or fewer routes per place (see docs/limits.md)",
+            ) from None
+    else:
+        paths = [[link] for links in out_links for link in links]  # level 0: any neighbouring link
     depth = max((len(p) for p in paths), default=1)
     path_links = np.full((len(paths), depth), -1, dtype=np.int64)
     slot_link: list[int] = []

@@ -165,16 +165,19 @@ EXPECTED = "expected a new folder, or one holding only results borderflow wrote"
 class OutputFolder:
     """A folder claimed for writing: checked, created if new, and locked until closed."""
 
-    def __init__(self, path: Path, fd: int, created: bool) -> None:
+    def __init__(self, path: Path, fd: int, created: list[Path]) -> None:
         self.path = path
         self._fd = fd
-        self._created = created
+        self._created = created  # folders this claim made, the deepest first
 
     def close(self) -> None:
         if self._fd >= 0:
-            if self._created:  # made for a run that wrote nothing (it failed): leave no trace
-                with contextlib.suppress(OSError):
-                    self.path.rmdir()  # only succeeds while empty
+            # folders made for a run that wrote nothing (it failed): leave no trace
+            for folder in self._created:
+                try:
+                    folder.rmdir()  # only succeeds while empty
+                except OSError:
+                    break
             os.close(self._fd)  # releases the lock
             self._fd = -1
 
@@ -299,11 +302,13 @@ def claim(path: str | Path, option: str = "--out") -> OutputFolder:
         if not stat.S_ISDIR(info.st_mode):
             what = "a file" if stat.S_ISREG(info.st_mode) else "a device, pipe or socket"
             raise _refuse(text, option, f"is {what}; {EXPECTED}")
-    created = False
+    created: list[Path] = []
     if info is None:
+        missing = [folder, *(p for p in folder.parents if not p.exists())]
+        missing = missing[: next((i for i, p in enumerate(missing) if p.exists()), len(missing))]
         try:
             folder.mkdir(parents=True, mode=_default_mode(0o777))
-            created = True
+            created = missing
         except FileExistsError:
             pass  # another process made it just now: checked below like any existing folder
         except OSError as exc:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from borderflow.scenario.limits import Plain
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class _Strict(BaseModel):
+class _Strict(Plain):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from borderflow.scenario.limits import Plain
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class CaravanSpec(BaseModel):
+class CaravanSpec(Plain):
     """A caravan: it forms at `leaves` on `date`, walks `route`, gains joiners and loses members."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

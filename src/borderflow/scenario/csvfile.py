@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.limits import FIRST_DATE, LAST_DATE, MAX_NUMBER
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a scenario CSV larger than this is surely a mistake
 
@@ -42,6 +43,8 @@ class Row:
             raise self.error(f"expected a number, found {text!r}", column) from None
         if not math.isfinite(value):
             raise self.error(f"expected a finite number, found {text!r}", column)
+        if abs(value) > MAX_NUMBER:
+            raise self.error(f"expected a number of at most {MAX_NUMBER:.0e} in size, found {text!r}", column)
         return value
 
     def integer(self, index: int, column: str, *, allow_empty: int | None = None) -> int:
@@ -56,9 +59,12 @@ class Row:
     def date(self, index: int, column: str) -> dt.date:
         text = self.cell(index, column)
         try:
-            return dt.date.fromisoformat(text)
+            value = dt.date.fromisoformat(text)
         except ValueError:
             raise self.error(f"expected a date YYYY-MM-DD, found {text!r}", column) from None
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise self.error(f"date {value} out of range; expected a date from {FIRST_DATE} to {LAST_DATE}", column)
+        return value
 
 
 def too_large(path: Path, limit: int) -> ScenarioError:

@@ -7,6 +7,7 @@ CLI can print it on one line and exit with status 2.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,23 @@ class ScenarioError(ValueError):
         parts = [p for p in (self.source, self.where) if p]
         prefix = ":".join(parts)
         text = f"{prefix}: {self.problem}" if prefix else self.problem
+        if len(text) > MAX_LINE:  # a huge value quoted in a message: keep its start and what was expected
+            text = f"{text[: MAX_LINE // 2]} ...[{len(text) - MAX_LINE} characters]... {text[-MAX_LINE // 2 :]}"
         return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, always
+
+
+MAX_LINE = 1000  # characters of an error line
+
+_REPR = reprlib.Repr()  # Python 3.11 takes no keyword arguments here
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple, _REPR.maxset = 3, 6, 6, 6, 6
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
+
+
+def short_repr(value: Any) -> str:
+    """repr() bounded in time and length: a value built from YAML aliases may hold billions of items."""
+    if isinstance(value, int) and value.bit_length() > 128:  # repr() refuses ints over 4,300 digits
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    return _REPR.repr(value)
 
 
 _SHOULD = re.compile(r"^(Input|String|List|Dictionary|Tuple|Set|Value|Data) should (be|have) ")
@@ -52,7 +69,7 @@ def validation_problem(err: Mapping[str, Any]) -> str:
         else:
             msg = f"expected a {subject.lower()} {'with' if verb == 'have' else 'that is'} {rest}"
     if "input" in err and kind != "value_error" and not kind.startswith("assertion"):
-        found = repr(err["input"])
+        found = short_repr(err["input"])
         msg = f"{msg}; found {found if len(found) <= 80 else found[:77] + '...'}"
     if "expected" not in msg.lower():
         msg = f"{msg}; expected a valid value here"

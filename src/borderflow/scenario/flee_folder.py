@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ from pydantic import ValidationError
 
 from borderflow.scenario import csvfile
 from borderflow.scenario.csvfile import Row
-from borderflow.scenario.errors import ScenarioError, validation_problem
+from borderflow.scenario.errors import ScenarioError, short_repr, validation_problem
+from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN
 from borderflow.scenario.model import (
     Closure,
     Conflict,
@@ -64,6 +67,7 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
 }
 _MAX_DAYS: int = next(m.le for m in Scenario.model_fields["days"].metadata if getattr(m, "le", None) is not None)
 _LOCATION_COLUMNS = "name, region, country, latitude, longitude, location_type, conflict_date, population"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _IGNORED_SECTIONS = {"log_levels"}  # output verbosity only
 _TOP_LEVEL = {"log_levels", "spawn_rules", "move_rules", "optimisations", "number_of_steps"}
 
@@ -105,7 +109,7 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         if body is None:
             continue
         if not isinstance(body, dict):
-            raise ScenarioError(path, str(section), f"found {body!r}; expected a mapping of settings")
+            raise ScenarioError(path, str(section), f"found {short_repr(body)}; expected a mapping of settings")
         if section in _IGNORED_SECTIONS:
             notes.append(f"{path}: {section} ignored (Flee output logging; no effect on results)")
             continue
@@ -116,8 +120,10 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
             elif section == "spawn_rules" and key in _SPAWN_KEYS:
                 spawn[key] = value
             elif section == "optimisations" and key == "hasten":
-                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                    raise ScenarioError(path, where, f"expected a whole number >= 1, found {value!r}")
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_HASTEN:
+                    raise ScenarioError(
+                        path, where, f"expected a whole number from 1 to {MAX_HASTEN}, found {short_repr(value)}"
+                    )
                 hasten = value
             elif key in _NEUTRAL.get(section, {}):
                 neutral = _NEUTRAL[section][key]
@@ -125,9 +131,9 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                     raise ScenarioError(
                         path,
                         where,
-                        f"setting {value!r} is not implemented by borderflow; expected {neutral!r} (Flee's default)",
+                        f"setting {short_repr(value)} is not implemented by borderflow; expected {neutral!r} (Flee's default)",
                     )
-                notes.append(f"{path}: {where}={value!r} accepted; it has no effect at this value")
+                notes.append(f"{path}: {where}={short_repr(value)} accepted; it has no effect at this value")
             else:
                 known = set(_NEUTRAL.get(section, {})) | {
                     "move_rules": _MOVE_KEYS,
@@ -139,9 +145,12 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         return MoveRules(**move), SpawnRules(**spawn), hasten, notes
     except ValidationError as exc:
         err = exc.errors()[0]
-        section = "move_rules" if err["loc"] and err["loc"][0] in _MOVE_KEYS else "spawn_rules"
         loc = ".".join(str(x) for x in err["loc"])
-        raise ScenarioError(path, f"{section}.{loc}", validation_problem(err)) from None
+        msg = validation_problem(err)
+        if not loc and ": " in msg:
+            loc, msg = msg.split(": ", 1)  # the model-wide checks start with the field
+        section = "move_rules" if loc.split(".")[0] in _MOVE_KEYS else "spawn_rules"
+        raise ScenarioError(path, f"{section}.{loc}", msg) from None
 
 
 def _unknown(key: object, known: set[str], what: str) -> str:
@@ -222,18 +231,23 @@ def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[
         if not -180 <= lon <= 180:
             raise row.error(f"longitude {lon} out of range; expected -180 to 180", "longitude")
         is_camp = kind in ("camp", "idpcamp")
-        places.append(
-            Place(
-                name=name,
-                kind=kind,
-                country=country,
-                region=row.cells[1],
-                lat=lat,
-                lon=lon,
-                population=0 if is_camp else count,
-                capacity=(count if count > 0 else None) if is_camp else None,
+        try:
+            places.append(
+                Place(
+                    name=name,
+                    kind=kind,
+                    country=country,
+                    region=row.cells[1],
+                    lat=lat,
+                    lon=lon,
+                    population=0 if is_camp else count,
+                    capacity=(count if count > 0 else None) if is_camp else None,
+                )
             )
-        )
+        except ValidationError as exc:  # a name too long, or a control character in it
+            err = exc.errors()[0]
+            field = str(err["loc"][0]) if err["loc"] else ""
+            raise row.error(validation_problem(err), field or None) from None
         if "conflict" in row.cells[5].lower():
             conflict_dates.append((name, conflict_date))
     return places, conflict_dates
@@ -362,6 +376,8 @@ def _closures(
                     f"{path}:line {row.line}: closure_end equals closure_start; Flee closes and reopens the same day, so it has no effect"
                 )
                 continue
+        elif last >= days and (LAST_DATE - start).days < last:
+            end = None  # reopens after the period; a day that far on would overflow the calendar
         else:
             end = _day_to_date(start, last)
         try:
@@ -490,7 +506,7 @@ def _observations(
             raise row.error("expected a place name followed by one or more observation files")
         parts = []
         for f in files:
-            p = src / f
+            p = _inside(folder, src / f, row, f)
             if not p.exists():
                 raise row.error(f"observation file {f!r} not found in {src}; expected a file of YYYY-MM-DD,count rows")
             parts.append(_series(p))
@@ -499,7 +515,10 @@ def _observations(
             notes.append(f"{layout}:line {row.line}: {name!r} has no data points; not observed")
             continue
         series = _sum_series(nonempty)
-        points = [ObservationPoint(date=d, count=v) for d, v in series]
+        try:
+            points = [ObservationPoint(date=d, count=v) for d, v in series]
+        except ValidationError as exc:  # e.g. observed counts that add up beyond the limits
+            raise row.error(validation_problem(exc.errors()[0])) from None
         if name.lower() == "total":
             total = points
             continue
@@ -511,6 +530,34 @@ def _observations(
             continue
         obs.append(Observation(place=name, points=points, source=", ".join(files)))
     return obs, total, layout
+
+
+DATA_ROOT_ENV = "BORDERFLOW_DATA_ROOT"
+
+
+def data_roots() -> list[Path]:
+    """Folders the user declares as holding input data besides the scenario's own
+    (BORDERFLOW_DATA_ROOT, several separated by the path separator; `--data-root` sets it)."""
+    text = os.environ.get(DATA_ROOT_ENV, "")
+    return [Path(p).expanduser().resolve() for p in text.split(os.pathsep) if p.strip()]
+
+
+def _inside(folder: Path, path: Path, row: Row, name: str) -> Path:
+    """`path` if it lies, symlinks resolved, inside the scenario folder or a declared data root.
+
+    A scenario from someone else must not read arbitrary files (`../../../../etc/passwd`).
+    """
+    bad = _CONTROL.search(name)
+    if bad:
+        raise row.error(f"control character U+{ord(bad.group()):04X} in a file name; expected a plain file name")
+    resolved = path.resolve()
+    roots = [folder.resolve(), *data_roots()]
+    if not any(resolved.is_relative_to(root) for root in roots):
+        raise row.error(
+            f"observation file {name!r} lies outside the scenario folder; expected a file inside {folder} "
+            f"or inside a data root declared with --data-root or {DATA_ROOT_ENV} (see docs/limits.md)"
+        )
+    return path
 
 
 def _corrections(folder: Path, obs: list[Observation], notes: list[str]) -> list[Observation]:

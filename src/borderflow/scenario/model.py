@@ -14,15 +14,16 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
+from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
 from borderflow.scenario.uncertainty_specs import UncertainParameter, get_path
 
 
-class Strict(BaseModel):
+class Strict(Plain):
     """Base for every scenario object: unknown keys rejected, values immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
@@ -254,10 +255,14 @@ class Scenario(Strict):
     description: str = Field("", description="what the scenario represents")
     start_date: dt.date = Field(description="the first simulated day")
     days: Annotated[int, Field(ge=1, le=100_000)] = Field(description="number of simulated days")
-    seed: Annotated[int, Field(ge=0)] = Field(0, description="default random seed (a run may override it)")
-    hasten: Annotated[int, Field(ge=1)] = Field(1, description="1 simulated unit = hasten people (Flee's scale-down)")
-    places: Annotated[list[Place], Field(min_length=1)] = Field(description="the nodes; names must be unique")
-    routes: list[Route] = Field([], description="two-way links between places")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(0, description="default random seed (a run may override it)")
+    hasten: Annotated[int, Field(ge=1, le=MAX_HASTEN)] = Field(
+        1, description="1 simulated unit = hasten people (Flee's scale-down)"
+    )
+    places: Annotated[list[Place], Field(min_length=1, max_length=MAX_PLACES)] = Field(
+        description="the nodes; names must be unique"
+    )
+    routes: Annotated[list[Route], Field(max_length=MAX_ROUTES)] = Field([], description="two-way links between places")
     closures: list[Closure] = Field([], description="dated closures of links, places, borders or camps")
     conflicts: list[Conflict] = Field([], description="dated conflict periods (drive data-driven spawning)")
     departures: list[Departure] = Field([], description="people setting out from places on given days")
@@ -280,6 +285,13 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
+        if self.end_date > LAST_DATE:
+            raise ValueError(f"days: the period ends on {self.end_date}; expected it to end by {LAST_DATE}")
+        if self.days * len(self.places) > MAX_PLACE_DAYS:
+            raise ValueError(
+                f"days: {self.days} days x {len(self.places)} places = {self.days * len(self.places)} place-days; "
+                f"expected at most {MAX_PLACE_DAYS} (see docs/limits.md)"
+            )
         names = [p.name for p in self.places]
         seen: set[str] = set()
         for i, n in enumerate(names):
@@ -355,6 +367,7 @@ class Scenario(Strict):
                     need_place(f"policies.{pkg}[{i}]", n)
                 if spec.start is not None:
                     need_in_period(f"policies.{pkg}[{i}].start", spec.start)
+                self._check_border_lever(f"policies.{pkg}[{i}]", spec)
                 caravan = getattr(spec, "caravan", None)
                 if caravan is not None and caravan not in caravan_names:
                     raise ValueError(
@@ -373,6 +386,22 @@ class Scenario(Strict):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"uncertain[{i}].path: {u.path!r} holds {value!r}; expected a numeric field")
         return self
+
+    def _check_border_lever(self, field: str, spec: AnyPolicy) -> None:
+        """A lever on the border system needs the border section, and its ports must be ports there."""
+        ports = getattr(spec, "ports", None)
+        if spec.type not in ("close_port", "appointment_quota", "redeploy_staff"):
+            return
+        if self.border is None:
+            raise ValueError(
+                f"{field}: {spec.type} acts on the border system; expected a scenario with a border section"
+            )
+        known = [p.place for p in self.border.ports]
+        for j, port in enumerate(ports or []):
+            if port not in known:
+                raise ValueError(
+                    f"{field}.ports[{j}]: {port!r} is not a port of the border section; expected one of {', '.join(known) or 'none'}"
+                )
 
     def _check_border(self, need_place: Callable[[str, str], None]) -> None:
         kinds = {p.name: p.kind for p in self.places}

@@ -77,11 +77,11 @@ def scenario_from_data(data: Any, source: str | Path | None) -> Scenario:
         loc = tuple(err["loc"])
         where = _field_path(loc) or None
         msg = _unknown_key(loc) if err["type"] == "extra_forbidden" else validation_problem(err)
-        if where is None:
-            # The whole-scenario checks name the field at the start of their message.
-            match = _FIELD_PREFIX.match(msg)
-            if match:
-                where, msg = match.groups()
+        # Model checks name the field at the start of their message (relative to the model).
+        match = _FIELD_PREFIX.match(msg) if err["type"] == "value_error" else None
+        if match:
+            where = match.group(1) if where is None else f"{where}.{match.group(1)}"
+            msg = match.group(2)
         raise ScenarioError(source, where, msg) from None
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from borderflow.scenario.limits import Plain
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class PolicySpec(BaseModel):
+class PolicySpec(Plain):
     """Common fields: a policy acts from `start` until `end` (inclusive; none = to the end)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from borderflow.scenario.limits import Plain
 
 _PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*$")
 
 
-class _Dist(BaseModel):
+class _Dist(Plain):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -72,7 +74,7 @@ class Choice(_Dist):
 Distribution = Annotated[Uniform | Triangular | Normal | LogNormal | Choice, Field(discriminator="kind")]
 
 
-class UncertainParameter(BaseModel):
+class UncertainParameter(Plain):
     """A field of the scenario whose value is uncertain."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
