@@ -224,9 +224,11 @@ def _check_complete(folder: Path) -> None:
         (folder / "simsetting.yml", "the folder's rule settings (simsetting.yml)"),
         (folder / "source_data" / "data_layout.csv", "rows total,<file> and <camp>,<file> naming the observations"),
     )
-    for path, what in needed:
-        if not path.is_file():
-            raise NotAScenario(path, None, f"{_INCOMPLETE} {what}")
+    missing = [(path, what) for path, what in needed if not path.is_file()]
+    if missing:
+        (path, what), *others = missing
+        also = f" (nor {', '.join(p.relative_to(folder).as_posix() for p, _ in others)})" if others else ""
+        raise NotAScenario(path, None, f"not found{also}{_INCOMPLETE.removeprefix('not found')} {what}")
 
 
 def _period(folder: Path) -> tuple[dt.date, int, Path]:
