@@ -62,12 +62,15 @@ def test_duplicate_routes_are_parallel_links_counted_twice(tmp_path: Path) -> No
     # Alpha's only neighbour is Beta, over two links: two paths lead there (Flee counts it twice)
     assert int(np.sum((net.path_origin == alpha) & (net.path_dest == beta))) == 2
     notes = [n for n in sc.notes if "parallel" in n]
-    assert len(notes) == 1 and "line 6" in notes[0] and "line 2" in notes[0]
+    assert len(notes) == 1
+    assert "line 6" in notes[0]
+    assert "line 2" in notes[0]
 
 
 def test_a_route_from_a_place_to_itself_is_dropped_with_a_note(tmp_path: Path) -> None:
     sc = read_flee_folder(folder_with(tmp_path, routes=ROUTES + "Gamma,Gamma,5,0\n"))
-    assert all(r.a != r.b for r in sc.routes) and len(sc.routes) == 4
+    assert all(r.a != r.b for r in sc.routes)
+    assert len(sc.routes) == 4
     assert any("to itself" in n and "6" in n for n in sc.notes)
 
 
@@ -75,26 +78,25 @@ def test_duplicate_names_resolve_as_flee_does(tmp_path: Path) -> None:
     # Gamma on lines 4 and 7: routes, closures and observations take line 7, conflicts line 4.
     locations = LOCATIONS + "Gamma,Elsewhere,Homeland,11.2,11.2,town,,700\n"
     closures = "#closure_type,name1,name2,closure_start,closure_end\nlocation,Gamma,Homeland,2,5\n"
-    sc = read_flee_folder(
-        folder_with(tmp_path, locations=locations, closures=closures)
-    )
+    sc = read_flee_folder(folder_with(tmp_path, locations=locations, closures=closures))
     names = [p.name for p in sc.places]
-    assert names.count("Gamma") == 1 and "Gamma (line 4)" in names
+    assert names.count("Gamma") == 1
+    assert "Gamma (line 4)" in names
     last = next(p for p in sc.places if p.name == "Gamma")
-    assert last.population == 700 and last.region == "Elsewhere"
-    assert {"Gamma"} & {r.a for r in sc.routes} | {r.b for r in sc.routes}
+    assert last.population == 700
+    assert last.region == "Elsewhere"
+    assert "Gamma" in {r.a for r in sc.routes} | {r.b for r in sc.routes}
     assert all("Gamma (line 4)" not in (r.a, r.b) for r in sc.routes)  # the earlier row is isolated
     assert [c.a for c in sc.closures] == ["Gamma"]
     notes = [n for n in sc.notes if "'Gamma'" in n]
-    assert len(notes) == 1 and "lines 4, 7" in notes[0]
+    assert len(notes) == 1
+    assert "lines 4, 7" in notes[0]
 
 
 def test_conflicts_resolve_a_duplicate_name_to_its_first_row(tmp_path: Path) -> None:
     locations = LOCATIONS + "Gamma,Elsewhere,Homeland,11.2,11.2,town,,700\n"
     conflicts = "#Day,Alpha,Gamma\n" + "".join(f"{d},1,{1 if d >= 3 else 0}\n" for d in range(DAYS))
-    sc = read_flee_folder(
-        folder_with(tmp_path, locations=locations, conflicts=conflicts)
-    )
+    sc = read_flee_folder(folder_with(tmp_path, locations=locations, conflicts=conflicts))
     assert {c.place for c in sc.conflicts} == {"Alpha", "Gamma (line 4)"}
 
 
@@ -105,7 +107,8 @@ def test_location_closure_ignores_its_second_name(tmp_path: Path) -> None:
     net = world.net
     beta = net.index["Beta"]
     touching = (net.link_src == beta) | (net.link_dst == beta)
-    assert not world.link_open[2, touching].any() and world.link_open[2, ~touching].all()
+    assert not world.link_open[2, touching].any()
+    assert world.link_open[2, ~touching].all()
     assert world.link_open[5].all()
 
 
@@ -119,7 +122,8 @@ def test_country_closure_closes_links_between_the_two_countries_both_ways(tmp_pa
         for e, (s, d) in enumerate(zip(net.link_src, net.link_dst, strict=True))
         if not world.link_open[3, e]
     }
-    assert closed == {("Beta", "Camp_Two"), ("Camp_Two", "Beta")} and closed < between
+    assert closed == {("Beta", "Camp_Two"), ("Camp_Two", "Beta")}
+    assert closed < between
 
 
 def test_link_closure_closes_both_ways(tmp_path: Path) -> None:
@@ -129,7 +133,8 @@ def test_link_closure_closes_both_ways(tmp_path: Path) -> None:
     g, c = net.index["Gamma"], net.index["Camp_One"]
     pair = ((net.link_src == g) & (net.link_dst == c)) | ((net.link_src == c) & (net.link_dst == g))
     assert int(pair.sum()) == 2
-    assert not world.link_open[1, pair].any() and world.link_open[0, pair].all()
+    assert not world.link_open[1, pair].any()
+    assert world.link_open[0, pair].all()
     assert world.link_open[1, ~pair].all()
 
 
@@ -178,7 +183,9 @@ def test_an_unknown_name_is_an_error_with_line_and_nearest_names(
     with pytest.raises(ScenarioError) as info:
         read_flee_folder(folder)
     line = info.value.one_line()
-    assert rel.split("/")[-1] in line and "line " in line and name in line
+    assert rel.split("/")[-1] in line
+    assert "line " in line
+    assert name in line
     assert f"nearest known: {nearest}" in line
 
 
@@ -196,7 +203,8 @@ def test_an_incomplete_folder_is_named_as_not_a_scenario(tmp_path: Path, remove:
     (folder / remove).unlink()
     with pytest.raises(NotAScenario) as info:
         read_flee_folder(folder)
-    assert says in info.value.one_line() and "expected" in info.value.one_line()
+    assert says in info.value.one_line()
+    assert "expected" in info.value.one_line()
 
 
 def test_a_multiscale_coupling_is_not_a_scenario(tmp_path: Path) -> None:
@@ -212,7 +220,8 @@ def test_a_conflicts_table_short_of_the_period_names_both_lengths(tmp_path: Path
     conflicts = "#Day,Alpha\n" + "".join(f"{d},1\n" for d in range(DAYS - 3))
     with pytest.raises(NotAScenario) as info:
         read_flee_folder(folder_with(tmp_path, conflicts=conflicts))
-    assert f"after {DAYS - 3} day row" in info.value.problem and f"{DAYS} simulated days" in info.value.problem
+    assert f"after {DAYS - 3} day row" in info.value.problem
+    assert f"{DAYS} simulated days" in info.value.problem
 
 
 def test_a_period_with_no_observations_is_not_a_scenario(tmp_path: Path) -> None:
