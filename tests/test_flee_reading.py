@@ -269,3 +269,42 @@ def test_decay_interval_of_30_days_is_the_rule_implemented(tmp_path: Path) -> No
     path.write_text(path.read_text().replace("spawn_rules:\n", "spawn_rules:\n  conflict_spawn_decay_interval: 30\n"))
     sc = read_flee_folder(folder)
     assert any("conflict_spawn_decay_interval=30" in n for n in sc.notes)
+
+
+def test_validate_suite_writes_one_row_per_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from test_bad_input import run_cli
+
+    suite = tmp_path / "suite"
+    make_flee_folder(suite)  # tinyflee: runs
+    (suite / "settings_only").mkdir()
+    (suite / "settings_only" / "simsetting.yml").write_text("move_rules:\n  awareness_level: 1\n")
+    unsupported = make_flee_folder(tmp_path / "x").rename(suite / "on_foot")
+    setting = unsupported / "simsetting.yml"
+    setting.write_text(setting.read_text().replace("start_on_foot: False", "start_on_foot: True"))
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(suite), "--out", str(out))
+    assert code == 0, err
+    assert "1 of 3 folders ran" in stdout
+    rows = {r["folder"]: r for r in json.loads((out / "suite.json").read_text())}
+    assert rows["tinyflee"]["status"] == "ran"
+    assert rows["tinyflee"]["days"] == DAYS
+    assert rows["tinyflee"]["error"] is not None
+    assert rows["settings_only"]["status"] == "not a scenario: input_csv: not found"
+    assert rows["on_foot"]["status"] == "unsupported: move_rules.start_on_foot"
+    assert (out / "suite.csv").read_text().splitlines()[0].startswith("folder,status,places,routes,days,people")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"suite.csv", "suite.json"}
+
+
+def test_validate_suite_refuses_a_missing_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_bad_input import run_cli
+
+    code, _out, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(tmp_path / "none"))
+    assert code == 2
+    assert "expected a folder of Flee scenario folders" in err
