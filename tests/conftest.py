@@ -10,13 +10,25 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BORDERFLOW_SHARED", REPO.parent / "shared"))
 FLEE_SCENARIOS = SHARED / "scenarios" / "flee"
+FABFLEE_SCENARIOS = SHARED / "scenarios" / "fabflee"
+
+
+def _shared(path: Path) -> Path:
+    """`path` under ../shared; skipped without it, except in CI where it must exist."""
+    if not path.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {path} is missing; CI must provide ../shared")
+        pytest.skip(f"{path} not found (../shared is provided beside the repo in CI)")
+    return path
 
 
 @pytest.fixture
 def flee_dir() -> Path:
-    """The Flee validation scenarios; skipped without ../shared, except in CI where it must exist."""
-    if not FLEE_SCENARIOS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {FLEE_SCENARIOS} is missing; CI must provide ../shared")
-        pytest.skip(f"{FLEE_SCENARIOS} not found (../shared is provided beside the repo in CI)")
-    return FLEE_SCENARIOS
+    """The Flee validation scenarios."""
+    return _shared(FLEE_SCENARIOS)
+
+
+@pytest.fixture
+def fabflee_dir() -> Path:
+    """The 43 FabFlee folders (../shared/scenarios/fabflee, see its SOURCE.md)."""
+    return _shared(FABFLEE_SCENARIOS)

@@ -224,8 +224,19 @@ def validate(
     out: OutOpt = None,
     hasten: HastenOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    suite: Annotated[
+        Path | None,
+        typer.Option("--suite", help="Run every Flee scenario folder in this folder; one table (and CSV/JSON)."),
+    ] = None,
 ) -> None:
     """Run a scenario and score it against its observations (Flee's yardstick and MASE)."""
+    if suite is not None:
+        from borderflow.report.suite_cli import validate_suite  # only the suite needs it
+
+        if scenario is not None:
+            raise ScenarioError(scenario, None, "given with --suite; expected either a scenario or --suite DIR")
+        validate_suite(suite, out, hasten, seed if seed is not None else 0, as_json, out_console, err_console)
+        return
     sc = _load(scenario, hasten)
     if not sc.observations:
         raise ScenarioError(

@@ -118,6 +118,34 @@ def rows(path: Path, *, required: bool = True, expected: str = "CSV rows") -> It
         raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
 
 
+def flee_rows(path: Path, positional: int, expected: str) -> tuple[list[str], list[Row]]:
+    """Rows of a Flee input file read by Flee's own rule, and the names of its attribute columns.
+
+    A row is skipped when it is empty or its first cell starts with '#'; there is no other
+    header detection, so a file may have no header at all. The first skipped '#' row with
+    more than `positional` cells names the attribute columns after the positional ones.
+    """
+    text = read_text(path, expected)
+    if not text.strip():
+        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
+    reader = csv.reader(io.StringIO(text))
+    attributes: list[str] | None = None
+    data: list[Row] = []
+    try:
+        for cells in reader:
+            stripped = [c.strip() for c in cells]
+            if not any(stripped):
+                continue
+            if stripped[0].startswith("#"):
+                if attributes is None and len(stripped) > positional:
+                    attributes = [c.lstrip("#").strip().strip('"').strip() for c in stripped[positional:]]
+                continue
+            data.append(Row(path, reader.line_num, stripped))
+    except csv.Error as exc:
+        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+    return attributes or [], data
+
+
 def header_and_rows(
     path: Path, header_if: Callable[[str], bool] | None = None, expected: str = "a header row and data rows"
 ) -> tuple[list[str], list[Row]]:

@@ -74,3 +74,13 @@ def validation_problem(err: Mapping[str, Any]) -> str:
     if "expected" not in msg.lower():
         msg = f"{msg}; expected a valid value here"
     return msg
+
+
+class NotAScenario(ScenarioError):
+    """A folder that is not a complete scenario on its own: a file missing, a multiscale
+    coupling, a settings-only folder, no observations to drive it. `problem` starts with why."""
+
+
+class NotImplementedSetting(ScenarioError):
+    """Input whose rule borderflow does not implement yet: `where` names every such setting,
+    comma-separated, so a suite can list them."""

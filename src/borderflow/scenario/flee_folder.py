@@ -7,11 +7,15 @@ results (logging, unused attribute columns) is carried as a note, never dropped 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import difflib
+import io
 import itertools
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,13 @@ from pydantic import ValidationError
 
 from borderflow.scenario import csvfile
 from borderflow.scenario.csvfile import Row
-from borderflow.scenario.errors import ScenarioError, short_repr, validation_problem
+from borderflow.scenario.errors import (
+    NotAScenario,
+    NotImplementedSetting,
+    ScenarioError,
+    short_repr,
+    validation_problem,
+)
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN
 from borderflow.scenario.model import (
     Closure,
@@ -38,7 +48,9 @@ from borderflow.scenario.yamlfile import load_mapping
 # simsetting.yml keys, by section: which model field they set, or why they are accepted.
 _MOVE_KEYS = set(MoveRules.model_fields)
 _SPAWN_KEYS = {"insert_day0", "sum_from_camps", "conflict_zone_spawning_only", "conflict_spawn_decay"}
-# Settings whose value at Flee's default changes nothing; any other value is not implemented.
+_ANY = object()  # in _NEUTRAL: no value is neutral (the setting always changes the rules)
+# Settings whose value at Flee's default changes nothing; any other value is a rule borderflow
+# does not implement yet, reported by name (never silently ignored).
 _NEUTRAL: dict[str, dict[str, Any]] = {
     "move_rules": {
         "avoid_short_stints": False,
@@ -56,12 +68,21 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
         "MatchCampEthnicity": False,
         "MatchTownEthnicity": False,
         "MatchConflictEthnicity": False,
+        # D-Flee's flood rules: move chances and weights by flood level
+        "flood_rules": _ANY,
+        "max_flood_level": _ANY,
     },
     "spawn_rules": {
         "take_from_population": False,
         "flood_zone_spawning_only": False,
         "camps_are_sinks": False,
         "read_from_agents_csv_file": False,
+        "empty_camps_on_day0": False,
+        # Flee 3.1 steps the decay list every 30 days, as borderflow does
+        "conflict_spawn_decay_interval": 30,
+        "conflict_driven_spawning": _ANY,
+        "flood_driven_spawning": False,
+        "flood_driven_spawn_mode": _ANY,
     },
     "optimisations": {},
 }
@@ -70,6 +91,8 @@ _LOCATION_COLUMNS = "name, region, country, latitude, longitude, location_type, 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _IGNORED_SECTIONS = {"log_levels"}  # output verbosity only
 _TOP_LEVEL = {"log_levels", "spawn_rules", "move_rules", "optimisations", "number_of_steps"}
+# Location attribute columns that Flee's rules act on; other attributes are carried as notes.
+_ACTIVE_ATTRIBUTES = {"capacity_per_day", "conflict_intensity"}
 
 
 def _kind(row: Row, text: str, conflict_date: int) -> PlaceKind:
@@ -90,16 +113,29 @@ def _kind(row: Row, text: str, conflict_date: int) -> PlaceKind:
     )
 
 
+def _not_implemented(path: Path, found: list[tuple[str, Any, Any]]) -> NotImplementedSetting:
+    """One error naming every setting whose rule borderflow does not implement."""
+    where = ", ".join(w for w, _, _ in found)
+    values = "; ".join(f"{w}: {v!r}" for w, v, _ in found)
+    defaults = [f"{w}: {d!r}" for w, _, d in found if d is not _ANY]
+    expected = f"Flee's defaults ({', '.join(defaults)})" if defaults else "a folder without them"
+    return NotImplementedSetting(
+        path, where, f"not implemented by borderflow yet ({values}); expected {expected} or a folder without them"
+    )
+
+
 def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
     path = folder / "simsetting.yml"
     notes: list[str] = []
-    if not path.exists():
-        notes.append(f"{path}: not found; Flee's default rules used")
-        return MoveRules(), SpawnRules(), 1, notes
+    if not path.is_file():
+        raise NotAScenario(
+            path, None, "not found: not a complete Flee scenario; expected the folder's rule settings (simsetting.yml)"
+        )
     data = load_mapping(path, f"sections ({', '.join(sorted(_TOP_LEVEL))})", allow_empty=True)
     move: dict[str, Any] = {}
     spawn: dict[str, Any] = {}
     hasten = 1
+    unsupported: list[tuple[str, Any, Any]] = []
     for section, body in data.items():
         if section not in _TOP_LEVEL:
             raise ScenarioError(path, str(section), _unknown(section, _TOP_LEVEL, "section"))
@@ -127,13 +163,10 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                 hasten = value
             elif key in _NEUTRAL.get(section, {}):
                 neutral = _NEUTRAL[section][key]
-                if neutral is not None and value != neutral:
-                    raise ScenarioError(
-                        path,
-                        where,
-                        f"setting {short_repr(value)} is not implemented by borderflow; expected {neutral!r} (Flee's default)",
-                    )
-                notes.append(f"{path}: {where}={short_repr(value)} accepted; it has no effect at this value")
+                if neutral is _ANY or (neutral is not None and value != neutral):
+                    unsupported.append((where, value, neutral))
+                else:
+                    notes.append(f"{path}: {where}={short_repr(value)} accepted; it has no effect at this value")
             else:
                 known = set(_NEUTRAL.get(section, {})) | {
                     "move_rules": _MOVE_KEYS,
@@ -141,6 +174,8 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                     "optimisations": {"hasten"},
                 }.get(str(section), set())
                 raise ScenarioError(path, where, _unknown(key, known, f"{section} setting"))
+    if unsupported:
+        raise _not_implemented(path, unsupported)
     try:
         return MoveRules(**move), SpawnRules(**spawn), hasten, notes
     except ValidationError as exc:
@@ -150,6 +185,11 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         if not loc and ": " in msg:
             loc, msg = msg.split(": ", 1)  # the model-wide checks start with the field
         section = "move_rules" if loc.split(".")[0] in _MOVE_KEYS else "spawn_rules"
+        if err["loc"] and err["loc"][0] == "awareness_level" and err.get("type") == "less_than_equal":
+            # The level is bounded by path enumeration's cost (network/graph.py), not by Flee.
+            raise NotImplementedSetting(
+                path, f"{section}.{loc}", f"{msg} (paths beyond this level are not enumerated yet)"
+            ) from None
         raise ScenarioError(path, f"{section}.{loc}", msg) from None
 
 
@@ -162,17 +202,54 @@ def _unknown(key: object, known: set[str], what: str) -> str:
     return f"unknown {what} {key!r}, not implemented by borderflow; expected one of {listed}"
 
 
-def _period(folder: Path) -> tuple[dt.date, int, Path]:
+def _period_path(folder: Path) -> Path:
     inp = folder / "input_csv"
     path = inp / "sim_period.csv"
-    if not path.exists():
-        path = inp / "conflict_period.csv"
-    if not path.exists():
-        raise ScenarioError(
-            inp / "sim_period.csv",
-            None,
-            "file not found (nor conflict_period.csv); expected rows StartDate,YYYY-MM-DD and Length,N",
+    return path if path.exists() or not (inp / "conflict_period.csv").exists() else inp / "conflict_period.csv"
+
+
+_INCOMPLETE = "not found: not a complete Flee scenario; expected"
+
+
+def _check_complete(folder: Path) -> None:
+    """A folder that is not one complete scenario, named before any file is read."""
+    inp = folder / "input_csv"
+    if not inp.is_dir():
+        held = ", ".join(sorted(p.name for p in folder.iterdir())[:6]) or "nothing"
+        raise NotAScenario(
+            inp, None, f"{_INCOMPLETE} Flee's input_csv/ with locations.csv and routes.csv (the folder holds {held})"
         )
+    coupled = sorted(
+        p.name
+        for p in inp.iterdir()
+        if p.name == "coupled_locations.csv" or re.fullmatch(r"locations-\d+\.csv", p.name)
+    )
+    if coupled and not (inp / "locations.csv").exists():
+        raise NotAScenario(
+            inp,
+            None,
+            f"a multiscale coupling ({', '.join(coupled)}), not one scenario; "
+            "expected a single-scale folder with input_csv/locations.csv",
+        )
+    needed = (
+        (inp / "locations.csv", f"Flee's locations ({_LOCATION_COLUMNS})"),
+        (inp / "routes.csv", "Flee's routes (name1, name2, distance[, forced_redirection])"),
+        (_period_path(folder), "rows StartDate,YYYY-MM-DD and Length,N (or conflict_period.csv)"),
+        (folder / "simsetting.yml", "the folder's rule settings (simsetting.yml)"),
+        (folder / "source_data" / "data_layout.csv", "rows total,<file> and <camp>,<file> naming the observations"),
+    )
+    for path, what in needed:
+        if path.exists() and not path.is_file():
+            raise NotAScenario(path, None, f"is a folder, not a file; expected {what}")
+    missing = [(path, what) for path, what in needed if not path.is_file()]
+    if missing:
+        (path, what), *others = missing
+        also = f" (nor {', '.join(p.relative_to(folder).as_posix() for p, _ in others)})" if others else ""
+        raise NotAScenario(path, None, f"not found{also}{_INCOMPLETE.removeprefix('not found')} {what}")
+
+
+def _period(folder: Path) -> tuple[dt.date, int, Path]:
+    path = _period_path(folder)
     start: dt.date | None = None
     length: int | None = None
     for row in csvfile.rows(path, expected="rows StartDate,YYYY-MM-DD and Length,N"):
@@ -188,35 +265,76 @@ def _period(folder: Path) -> tuple[dt.date, int, Path]:
     if start is None or length is None:
         missing = "StartDate" if start is None else "Length"
         raise ScenarioError(path, missing, "row missing; expected rows StartDate,YYYY-MM-DD and Length,N")
+    if start + dt.timedelta(days=length - 1) > LAST_DATE:
+        raise ScenarioError(
+            path, "Length", f"{length} days from {start} end after {LAST_DATE}; expected a period that ends by then"
+        )
     return start, length, path
 
 
-def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[str, int]]]:
+def _nearest(name: str, known: Iterable[str]) -> str:
+    """'; nearest known: a, b, c' for an error about a name that matches nothing."""
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+    return f" (nearest known: {', '.join(close)})" if close else ""
+
+
+@dataclass
+class _Names:
+    """How Flee resolves names when locations.csv repeats one: routes, closures and
+    observations take the last row with the name, conflicts the first. Every earlier row
+    is kept under a name of its own, 'NAME (line N)'."""
+
+    places: set[str]
+    first: dict[str, str]  # name as written -> the place conflicts resolve it to
+
+    def for_conflicts(self, name: str) -> str | None:
+        return self.first.get(name)
+
+
+def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[str, int]], _Names]:
     path = folder / "input_csv" / "locations.csv"
-    header, text_rows = csvfile.header_and_rows(
-        path,
-        header_if=lambda c: c.startswith("#") or c.lower() == "name",
-        expected=f"Flee's locations ({_LOCATION_COLUMNS})",
-    )
-    header = [h.strip('"') for h in header]
-    extra = header[8:] if len(header) > 8 else []
-    if extra:
-        notes.append(f"{path}: attribute column(s) {', '.join(extra)} not used by the movement rules")
+    attributes, text_rows = csvfile.flee_rows(path, 8, expected=f"Flee's locations ({_LOCATION_COLUMNS})")
     if not text_rows:
         raise ScenarioError(path, "line 2", f"no locations; expected at least one row ({_LOCATION_COLUMNS})")
-    places: list[Place] = []
-    conflict_dates: list[tuple[str, int]] = []
-    home = ""
-    seen: dict[str, int] = {}
+    named = [a for a in attributes if a]
+    active = sorted(
+        a
+        for i, a in enumerate(attributes, start=8)
+        if a in _ACTIVE_ATTRIBUTES and any(len(r.cells) > i and r.cells[i] != "" for r in text_rows)
+    )
+    if active:
+        raise NotImplementedSetting(
+            path,
+            ", ".join(f"column {a}" for a in active),
+            f"location attribute(s) {', '.join(active)} not implemented by borderflow yet; "
+            f"expected the 8 columns ({_LOCATION_COLUMNS}) and attributes that no rule reads",
+        )
+    if named:
+        notes.append(f"{path}: attribute column(s) {', '.join(named)} not used by the movement rules")
+    lines: dict[str, list[int]] = {}
     for row in text_rows:
         if len(row.cells) < 8:
             raise row.error(f"expected 8 columns ({_LOCATION_COLUMNS}), found {len(row.cells)}")
         name = row.cell(0, "name")
         if not name:
             raise row.error("empty name; expected the location's name", "name")
-        if name in seen:
-            raise row.error(f"duplicate name {name!r} (first on line {seen[name]}); expected unique names", "name")
-        seen[name] = row.line
+        lines.setdefault(name, []).append(row.line)
+    first: dict[str, str] = {}
+    for name, at in lines.items():
+        first[name] = name if len(at) == 1 else f"{name} (line {at[0]})"
+        if len(at) > 1:
+            kept = ", ".join(f"'{name} (line {n})'" for n in at[:-1])
+            notes.append(
+                f"{path}: name {name!r} on lines {', '.join(map(str, at))}: routes, closures and observations "
+                f"use line {at[-1]} and conflicts line {at[0]}, as Flee does; the earlier row(s) kept as {kept}"
+            )
+    places: list[Place] = []
+    conflict_dates: list[tuple[str, int]] = []
+    home = ""
+    for row in text_rows:
+        name = row.cells[0]
+        if lines[name][-1] != row.line:
+            name = f"{name} (line {row.line})"
         country = row.cells[2] or "unknown"
         home = home or country
         conflict_date = row.integer(6, "conflict_date", allow_empty=0)
@@ -232,96 +350,108 @@ def _locations(folder: Path, notes: list[str]) -> tuple[list[Place], list[tuple[
             raise row.error(f"longitude {lon} out of range; expected -180 to 180", "longitude")
         is_camp = kind in ("camp", "idpcamp")
         try:
-            places.append(
-                Place(
-                    name=name,
-                    kind=kind,
-                    country=country,
-                    region=row.cells[1],
-                    lat=lat,
-                    lon=lon,
-                    population=0 if is_camp else count,
-                    capacity=(count if count > 0 else None) if is_camp else None,
-                )
+            place = Place(
+                name=name,
+                kind=kind,
+                country=country,
+                region=row.cells[1],
+                lat=lat,
+                lon=lon,
+                population=0 if is_camp else count,
+                capacity=(count if count > 0 else None) if is_camp else None,
             )
         except ValidationError as exc:  # a name too long, or a control character in it
             err = exc.errors()[0]
             field = str(err["loc"][0]) if err["loc"] else ""
             raise row.error(validation_problem(err), field or None) from None
+        places.append(place)
         if "conflict" in row.cells[5].lower():
             conflict_dates.append((name, conflict_date))
-    return places, conflict_dates
-
-
-_ROUTE_COLUMNS = {"a": "name1", "b": "name2", "distance_km": "distance"}
+    return places, conflict_dates, _Names({p.name for p in places}, first)
 
 
 def _routes(folder: Path, names: set[str], notes: list[str]) -> list[Route]:
     path = folder / "input_csv" / "routes.csv"
-    header, data = csvfile.header_and_rows(
-        path, expected="Flee's routes (name1, name2, distance[, forced_redirection])"
+    attributes, data = csvfile.flee_rows(
+        path, 4, expected="Flee's routes (name1, name2, distance[, forced_redirection])"
     )
-    header = [h.strip('"') for h in header]
-    if header[:3] != ["name1", "name2", "distance"]:
-        raise ScenarioError(
-            path, "line 1", f"expected header name1,name2,distance[,forced_redirection,...], found {','.join(header)}"
+    if "walk_probability" in attributes:
+        raise NotImplementedSetting(
+            path,
+            "column walk_probability",
+            "route attribute walk_probability not implemented by borderflow yet; "
+            "expected name1, name2, distance[, forced_redirection, max_move_speed, ...]",
         )
-    known = {"forced_redirection", "max_move_speed"}
-    for col in header[3:]:
-        if col not in known:
-            if col == "walk_probability":
-                raise ScenarioError(
-                    path,
-                    "line 1",
-                    "column walk_probability is not implemented by borderflow; "
-                    "expected name1, name2, distance[, forced_redirection, max_move_speed, ...]",
-                )
-            notes.append(f"{path}: column {col} not used by the movement rules")
+    unused = [a for a in attributes if a and a != "max_move_speed"]
+    if unused:
+        notes.append(f"{path}: column(s) {', '.join(unused)} not used by the movement rules")
+    speed_at = 4 + attributes.index("max_move_speed") if "max_move_speed" in attributes else None
     out: list[Route] = []
     first_line: dict[frozenset[str], int] = {}
+    parallel: list[tuple[int, int]] = []
+    to_itself: list[int] = []
+    redirected = 0
     for row in data:
         if len(row.cells) < 3:
             raise row.error(f"expected at least 3 columns (name1, name2, distance), found {len(row.cells)}")
-        if len(row.cells) > len(header):
-            raise row.error(f"expected {len(header)} columns as in the header, found {len(row.cells)}")
+        width = 4 + len(attributes)
+        if len(row.cells) > width and any(row.cells[width:]):
+            raise row.error(
+                f"expected {width} columns (name1, name2, distance, forced_redirection"
+                f"{''.join(', ' + a for a in attributes)}), found {len(row.cells)}"
+            )
+        for i, column in ((0, "name1"), (1, "name2")):
+            if row.cells[i] not in names:
+                raise row.error(
+                    f"unknown place {row.cells[i]!r}; expected a name from locations.csv{_nearest(row.cells[i], names)}",
+                    column,
+                )
         dist = row.number(2, "distance")
         if dist <= 0:
             raise row.error(f"expected a distance in km > 0, found {row.cells[2]!r}", "distance")
-        for i, column in ((0, "name1"), (1, "name2")):
-            if row.cells[i] not in names:
-                raise row.error(f"unknown place {row.cells[i]!r}; expected a name from locations.csv", column)
         if row.cells[0] == row.cells[1]:
-            raise row.error(f"route from {row.cells[0]!r} to itself; expected two different places", "name2")
+            to_itself.append(row.line)  # leads nowhere: dropped (docs/flee-folders.md)
+            continue
         pair = frozenset(row.cells[:2])
         if pair in first_line:
-            raise row.error(
-                f"second route between {row.cells[0]!r} and {row.cells[1]!r} (first on line {first_line[pair]}); "
-                "expected at most one route between two places"
-            )
-        first_line[pair] = row.line
+            parallel.append((row.line, first_line[pair]))  # Flee keeps it as a second link
+        else:
+            first_line[pair] = row.line
         fields: dict[str, Any] = {"a": row.cells[0], "b": row.cells[1], "distance_km": dist}
-        for i, col in enumerate(header[3:], start=3):
-            if i >= len(row.cells) or row.cells[i] == "":
-                continue
-            if col == "forced_redirection":
-                v = row.integer(i, col)
-                if v not in (0, 1, 2):
-                    raise row.error(f"expected 0, 1 or 2, found {v}", col)
-                fields[col] = v
-            elif col == "max_move_speed":
-                v2 = row.number(i, col)
-                if v2 <= 0:
-                    raise row.error(f"expected a speed > 0, found {v2}", col)
-                fields[col] = v2
-        if fields.get("forced_redirection", 0):
-            notes.append(f"{path}:line {row.line}: forced_redirection carried; it has no effect in Flee 3.1's rules")
+        if len(row.cells) > 3 and row.cells[3] != "":
+            v = row.integer(3, "forced_redirection")
+            if v not in (0, 1, 2):
+                raise row.error(f"expected 0, 1 or 2, found {v}", "forced_redirection")
+            fields["forced_redirection"] = v
+            redirected += v != 0
+        if speed_at is not None and speed_at < len(row.cells) and row.cells[speed_at] != "":
+            v2 = row.number(speed_at, "max_move_speed")
+            if v2 <= 0:
+                raise row.error(f"expected a speed > 0, found {v2}", "max_move_speed")
+            fields["max_move_speed"] = v2
         try:
             out.append(Route(**fields))
         except ValidationError as exc:
             err = exc.errors()[0]
             column = _ROUTE_COLUMNS.get(str(err["loc"][0]), "") if err["loc"] else ""
             raise row.error(validation_problem(err), column or None) from None
+    if redirected:
+        notes.append(f"{path}: forced_redirection set on {redirected} route(s); no movement rule reads it, as in Flee")
+    if parallel:
+        line, earlier = parallel[0]
+        notes.append(
+            f"{path}: {len(parallel)} route(s) repeat a pair of places (first: line {line}, as line {earlier}); "
+            "kept as parallel links, each counted in route choice, as Flee does"
+        )
+    if to_itself:
+        notes.append(
+            f"{path}: {len(to_itself)} route(s) from a place to itself (line(s) "
+            f"{', '.join(map(str, to_itself[:5]))}{', ...' if len(to_itself) > 5 else ''}) dropped: they lead nowhere"
+        )
     return out
+
+
+_ROUTE_COLUMNS = {"a": "name1", "b": "name2", "distance_km": "distance"}
 
 
 def _day_to_date(start: dt.date, day: int) -> dt.date:
@@ -339,6 +469,7 @@ def _closures(
     links = {frozenset((r.a, r.b)) for r in routes}
     out: list[Closure] = []
     kinds = {"country", "location", "link", "camp", "idpcamp", "remove_forced_redirection"}
+    late: list[int] = []
     for row in csvfile.rows(path, required=False):
         if row.cells[0].lower() in ("closure_type", "type"):
             continue
@@ -348,21 +479,27 @@ def _closures(
                 f"unknown closure_type {kind!r}; expected one of {', '.join(sorted(kinds))}", "closure_type"
             )
         a = row.cell(1, "name1")
-        b = row.cells[2] if len(row.cells) > 2 else ""
+        # Flee reads no second name for location and camp closures (folders put a country there).
+        b = row.cells[2] if len(row.cells) > 2 and kind not in ("location", "camp", "idpcamp") else ""
         first = row.integer(3, "closure_start")
         last = row.integer(4, "closure_end")
-        if not 0 <= first < days:
-            raise row.error(
-                f"closure_start day {first} outside the simulated period; expected a day from 0 to {days - 1}",
-                "closure_start",
-            )
+        if first < 0:
+            raise row.error(f"closure_start day {first} before the period; expected a day >= 0", "closure_start")
         for column, value in (("name1", a), ("name2", b)):
             if kind == "country" and value not in countries:
-                raise row.error(f"unknown country {value!r}; expected a country from locations.csv", column)
+                raise row.error(
+                    f"unknown country {value!r}; expected a country from locations.csv{_nearest(value, countries)}",
+                    column,
+                )
             if kind != "country" and value and value not in names:
-                raise row.error(f"unknown place {value!r}; expected a name from locations.csv", column)
+                raise row.error(
+                    f"unknown place {value!r}; expected a name from locations.csv{_nearest(value, names)}", column
+                )
         if kind == "link" and b and frozenset((a, b)) not in links:
             raise row.error(f"no route between {a!r} and {b!r} to close; expected a link from routes.csv")
+        if first >= days:
+            late.append(row.line)  # Flee would apply it after the period ends: never, here
+            continue
         end: dt.date | None
         if last <= first:
             # Flee reopens on the end day before closing on the start day: closed for good.
@@ -384,6 +521,11 @@ def _closures(
             out.append(Closure(kind=kind, a=a, b=b, start=_day_to_date(start, first), end=end))
         except ValidationError as exc:
             raise row.error(validation_problem(exc.errors()[0])) from None
+    if late:
+        notes.append(
+            f"{path}: {len(late)} closure(s) start after the last simulated day (line(s) "
+            f"{', '.join(map(str, late[:5]))}{', ...' if len(late) > 5 else ''}); they never take effect"
+        )
     return out
 
 
@@ -391,7 +533,7 @@ def _conflicts(
     folder: Path,
     start: dt.date,
     days: int,
-    names: set[str],
+    names: _Names,
     from_locations: list[tuple[str, int]],
     notes: list[str],
 ) -> list[Conflict]:
@@ -399,49 +541,62 @@ def _conflicts(
     if not path.exists():
         # Without conflicts.csv, Flee starts each conflict zone on its conflict_date.
         return [Conflict(place=n, start=_day_to_date(start, d)) for n, d in from_locations if 0 <= d < days]
-    header, data = csvfile.header_and_rows(path, expected="a header #Day,<place>,... and one row per day")
+    expected = "a header #Day,<place>,... and one row per day"
+    text = csvfile.read_text(path, expected)
+    if not text.strip():
+        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
+    try:
+        table = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ScenarioError(path, None, f"malformed CSV ({exc}); expected {expected}") from None
+    numbered = [(i + 1, [c.strip() for c in cells]) for i, cells in enumerate(table) if any(c.strip() for c in cells)]
+    # Flee: the first row is always the header, names stripped of spaces; the day column is
+    # not read, rows count the days in order.
+    header_line, header = numbered[0]
     places = header[1:]
-    raw_names = [c.strip() for c in csvfile.read_text(path).splitlines()[0].lstrip("#").split(",")][1:]
-    while raw_names and raw_names[-1] == "":
-        raw_names.pop()
-    places = raw_names
-    unknown = {n for n in places if n not in names}
+    while places and places[-1] == "":
+        places.pop()
+    data = [Row(path, n, cells) for n, cells in numbered[1:] if not cells[0].startswith("#")]
     if len(data) < days:
-        raise ScenarioError(
+        raise NotAScenario(
             path,
-            f"line {data[-1].line if data else 1}",
-            f"file ends after {len(data)} day rows; expected one row for each of the {days} simulated days",
+            f"line {data[-1].line if data else header_line}",
+            f"table ends after {len(data)} day row(s), short of the period; "
+            f"expected one row for each of the {days} simulated days (sim_period.csv)",
         )
     if len(data) > days:
         notes.append(f"{path}: rows after day {days - 1} ignored (outside the period)")
+    resolved = [names.for_conflicts(n) for n in places]
     value = [0.0] * len(places)
     open_at: list[int | None] = [None] * len(places)
     intensity = [0.0] * len(places)
     out: list[Conflict] = []
     for t, row in enumerate(data[:days]):
-        day = row.integer(0, "Day")
-        if day != t:
-            raise row.error(f"expected day {t} (one row per day, in order), found {day}", "Day")
         cells = row.cells[1:]
         while len(cells) > len(places) and cells[-1] == "":
             cells.pop()
         if len(cells) != len(places):
             raise row.error(f"expected {len(places)} values as in the header, found {len(cells)}")
         for j, name in enumerate(places):
-            v = row.number(j + 1, name)
+            v = row.number(j + 1, name, allow_empty=0.0)
             if v < 0:
                 raise row.error(f"expected an intensity >= 0, found {v}", name)
             was, now = value[j] > 1e-6, v > 1e-6
-            if name in unknown:
+            place = resolved[j]
+            if place is None:
                 if now:
-                    raise row.error(f"conflict at unknown place {name!r}; expected a name from locations.csv", name)
+                    raise row.error(
+                        f"conflict at unknown place {name!r}; expected a name from locations.csv"
+                        f"{_nearest(name, names.first)}",
+                        name,
+                    )
                 continue
             if now and not was:
                 open_at[j], intensity[j] = t, v
             elif was and not now:
                 out.append(
                     Conflict(
-                        place=name,
+                        place=place,
                         start=_day_to_date(start, open_at[j] or 0),
                         end=_day_to_date(start, t),
                         intensity=intensity[j],
@@ -449,13 +604,12 @@ def _conflicts(
                 )
                 open_at[j] = None
             value[j] = v
+    unknown = sorted({n for n, r in zip(places, resolved, strict=True) if r is None})
     if unknown:
-        notes.append(
-            f"{path}: column(s) {', '.join(sorted(unknown))} name no place in locations.csv; all zero, ignored"
-        )
-    for j, name in enumerate(places):
-        if open_at[j] is not None:
-            out.append(Conflict(place=name, start=_day_to_date(start, open_at[j] or 0), intensity=intensity[j]))
+        notes.append(f"{path}: column(s) {', '.join(unknown)} name no place in locations.csv; all zero, ignored")
+    for j, place in enumerate(resolved):
+        if open_at[j] is not None and place is not None:
+            out.append(Conflict(place=place, start=_day_to_date(start, open_at[j] or 0), intensity=intensity[j]))
     out.sort(key=lambda c: (c.start, c.place))
     return out
 
@@ -499,11 +653,22 @@ def _observations(
     layout = src / "data_layout.csv"
     total: list[ObservationPoint] | None = None
     obs: list[Observation] = []
+    seen: dict[str, tuple[int, list[str]]] = {}
     for row in csvfile.rows(layout, expected="rows total,<file> and <camp>,<file>[,<file>...]"):
         name = row.cells[0]
         files = [c for c in row.cells[1:] if c]
         if not files:
             raise row.error("expected a place name followed by one or more observation files")
+        if name in seen:
+            line, earlier = seen[name]
+            if earlier != files:
+                raise row.error(
+                    f"{name!r} observed again with other files (line {line}: {', '.join(earlier)}); "
+                    "expected one row per observed place"
+                )
+            notes.append(f"{layout}:line {row.line}: repeats line {line} ({name!r}); counted once")
+            continue
+        seen[name] = (row.line, files)
         parts = []
         for f in files:
             p = _inside(folder, src / f, row, f)
@@ -578,6 +743,38 @@ def _corrections(folder: Path, obs: list[Observation], notes: list[str]) -> list
     return [by_name[o.place] for o in obs]
 
 
+def _check_observed_period(
+    layout: Path, obs: list[Observation], total: list[ObservationPoint] | None, start: dt.date, days: int
+) -> None:
+    """Flee's spawning follows the observations: a period none of them falls in has nothing to follow."""
+    end = _day_to_date(start, days - 1)
+    dates = [p.date for o in obs for p in o.points] + [p.date for p in total or []]
+    if not dates:
+        raise NotAScenario(
+            layout,
+            None,
+            "no observed counts: nothing drives Flee's spawning; expected camp files of YYYY-MM-DD,count rows",
+        )
+    if not any(start <= d <= end for d in dates):
+        raise NotAScenario(
+            layout,
+            None,
+            f"no observation dated within the period ({start} to {end}; observations run {min(dates)} to "
+            f"{max(dates)}), so nothing drives spawning; expected observed counts within the simulated period",
+        )
+
+
+def _note_other_files(folder: Path, notes: list[str]) -> None:
+    """Input files of Flee's newer releases whose rules are off unless a setting names them."""
+    inp = folder / "input_csv"
+    extra = sorted(p.name for p in inp.glob("demographics_*.csv")) + sorted(p.name for p in inp.glob("flood_level.csv"))
+    if extra:
+        notes.append(
+            f"{inp}: {', '.join(extra)} not read: they feed rules (demographic, D-Flee flood) that no setting "
+            "of this folder switches on"
+        )
+
+
 def read_flee_folder(folder: str | Path) -> Scenario:
     """Read a Flee/FabFlee scenario folder into a Scenario."""
     folder = Path(folder)
@@ -585,17 +782,18 @@ def read_flee_folder(folder: str | Path) -> Scenario:
         raise ScenarioError(
             folder, None, "not a folder; expected a Flee scenario folder with input_csv/ and source_data/"
         )
-    if not (folder / "input_csv").is_dir():
-        raise ScenarioError(folder / "input_csv", None, "folder not found; expected Flee's input_csv/")
+    _check_complete(folder)
     move, spawn, hasten, notes = _settings(folder)
     start, days, _ = _period(folder)
-    places, conflict_dates = _locations(folder, notes)
-    names = {p.name for p in places}
-    routes = _routes(folder, names, notes)
+    places, conflict_dates, resolve = _locations(folder, notes)
+    written = set(resolve.first)  # names as written: each resolves to the last row with it
+    routes = _routes(folder, written, notes)
     closures = _closures(folder, start, days, places, routes, notes)
-    conflicts = _conflicts(folder, start, days, names, conflict_dates, notes)
-    obs, total, layout = _observations(folder, names, notes)
+    conflicts = _conflicts(folder, start, days, resolve, conflict_dates, notes)
+    obs, total, layout = _observations(folder, written, notes)
     obs = _corrections(folder, obs, notes)
+    _check_observed_period(layout, obs, total, start, days)
+    _note_other_files(folder, notes)
     for o in obs:
         kind = next(p.kind for p in places if p.name == o.place)
         if kind not in ("camp", "idpcamp"):

@@ -262,7 +262,9 @@ class Scenario(Strict):
     places: Annotated[list[Place], Field(min_length=1, max_length=MAX_PLACES)] = Field(
         description="the nodes; names must be unique"
     )
-    routes: Annotated[list[Route], Field(max_length=MAX_ROUTES)] = Field([], description="two-way links between places")
+    routes: Annotated[list[Route], Field(max_length=MAX_ROUTES)] = Field(
+        [], description="two-way links between places; two routes between the same places are parallel links"
+    )
     closures: list[Closure] = Field([], description="dated closures of links, places, borders or camps")
     conflicts: list[Conflict] = Field([], description="dated conflict periods (drive data-driven spawning)")
     departures: list[Departure] = Field([], description="people setting out from places on given days")
@@ -313,10 +315,7 @@ class Scenario(Strict):
         for i, r in enumerate(self.routes):
             need_place(f"routes[{i}].a", r.a)
             need_place(f"routes[{i}].b", r.b)
-            key = frozenset((r.a, r.b))
-            if key in pairs:
-                raise ValueError(f"routes[{i}]: second route between {r.a!r} and {r.b!r}; expected at most one")
-            pairs.add(key)
+            pairs.add(frozenset((r.a, r.b)))  # a repeated pair is a parallel link, as in Flee
         for i, c in enumerate(self.closures):
             if c.kind == "country":
                 for fld, v in (("a", c.a), ("b", c.b)):

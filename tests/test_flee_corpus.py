@@ -1,0 +1,169 @@
+"""The 43 FabFlee folders of ../shared/scenarios/fabflee: each gets the status its files call
+for, and none (nor its files cut short, emptied or in the wrong encoding) gives a traceback.
+
+The expected statuses follow from the reading rules (docs/flee-folders.md), not from a run:
+what each folder holds is in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from borderflow.report.suite import SuiteRow, run_folder, run_suite
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.flee_folder import read_flee_folder
+
+HASTEN = 100  # corpus runs only check that each folder runs: 1 unit = 100 people
+DAYS = 30  # and only the first 30 days (test-only override; the reading covers the whole period)
+
+FLOOD = "unsupported: spawn_rules.flood_driven_spawning"  # D-Flee's flood-driven spawning and flood rules
+CONFLICT_DRIVEN = "unsupported: spawn_rules.conflict_driven_spawning"  # Flee head's spawning mode
+NO_INPUT = "not a scenario: input_csv: not found"  # a settings file or observations only
+NO_SETTINGS = "not a scenario: simsetting.yml: not found"
+NO_PERIOD = "not a scenario: input_csv/sim_period.csv: not found"
+MULTISCALE = "not a scenario: input_csv: a multiscale coupling"
+SHORT_CONFLICTS = "not a scenario: input_csv/conflicts.csv: table ends after"
+
+EXPECTED: dict[str, str] = {
+    "Ethiopia_dflee": FLOOD,
+    "Mozambique_dflee": FLOOD,
+    "Nigeria_dflee": FLOOD,
+    "bangladesh": FLOOD,
+    "burundi": "ran",
+    "car": "ran",
+    "dflee_bangladesh_khulna_dist": FLOOD,
+    "dflee_example": FLOOD,
+    "dflee_weather_example": FLOOD,
+    "ethiopia": "ran",  # conflicts.csv names padded with spaces
+    "flee3_validation": NO_INPUT,
+    "flee_middle_east_2024": NO_SETTINGS,  # and no source_data/
+    "mali-freek": "not a scenario: input_csv/routes.csv: not found",  # only bk-routes.csv
+    "mali2012": "ran",
+    # avoid_short_stints: true; empty_camps_on_day0: true
+    "mali2017_adm1": "unsupported: spawn_rules.empty_camps_on_day0, move_rules.avoid_short_stints",
+    # routes.csv line 13 names Fassala-Mbera, which locations.csv lacks (Flee maps it to its first place)
+    "mali2017_adm2": "bad input: input_csv/routes.csv:line 13, column name2: unknown place 'Fassala-Mbera'",
+    "mali2022_2024": "ran",  # duplicate routes
+    "mali_vis": NO_PERIOD,
+    "moo_f1_c1_t3": "ran",
+    "moo_f1_c3_t4": "ran",
+    "moo_ssudan_H0_3obj": "ran",
+    "moo_ssudan_H0_5obj": "ran",
+    "moo_ssudan_R0_3obj": "ran",
+    "moo_ssudan_R0_5obj": "ran",
+    "mscalecity": MULTISCALE,
+    "netherlands": NO_SETTINGS,  # and no source_data/data_layout.csv
+    "nigeria2016_adm2": SHORT_CONFLICTS,  # 1,887 rows for 2,192 days; its files have no header rows
+    "nigeria2019": NO_SETTINGS,
+    "nigeria2024": CONFLICT_DRIVEN,
+    "nigeria2024_scenario1": CONFLICT_DRIVEN,
+    "nigeria2024_scenario2": CONFLICT_DRIVEN,
+    "nigeria2024_scenario3": CONFLICT_DRIVEN,
+    "ssudan-mscale": MULTISCALE,
+    "ssudan-mscale-test": MULTISCALE,
+    "ssudan_macro_test": NO_PERIOD,
+    "ssudan_micro_test": NO_PERIOD,
+    "ssudan_whole": "ran",
+    # ken-kakuma.csv: 2016-06-05 then 2016-06-02 (a typo Flee does not check)
+    "ssudan_whole_revised": "bad input: source_data/ken-kakuma.csv:line 3, column date",
+    "ssudan_whole_revised_test": "ran",  # a duplicate location name (Pochalla)
+    "syria2017_adm1": SHORT_CONFLICTS,  # 1,571 rows for 1,886 days
+    "syria2017_adm2": NO_INPUT,
+    "syria2022_2024": "ran",  # duplicate routes; a camp listed twice in data_layout.csv
+    "validation": NO_INPUT,
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_rows(request: pytest.FixtureRequest) -> dict[str, SuiteRow]:
+    root: Path = request.getfixturevalue("fabflee_dir")
+    return {r.folder: r for r in run_suite(root, hasten=HASTEN, max_days=DAYS)}
+
+
+@pytest.fixture(scope="module")
+def fabflee_dir() -> Path:  # module scope, for corpus_rows: the fixture of conftest, once
+    from conftest import FABFLEE_SCENARIOS, _shared
+
+    return _shared(FABFLEE_SCENARIOS)
+
+
+def test_the_table_covers_every_folder(fabflee_dir: Path) -> None:
+    folders = {p.name for p in fabflee_dir.iterdir() if p.is_dir()}
+    assert folders == set(EXPECTED)
+    assert len(folders) == 43
+
+
+@pytest.mark.parametrize("folder", sorted(EXPECTED))
+def test_each_folder_gets_its_expected_status(corpus_rows: dict[str, SuiteRow], folder: str) -> None:
+    row = corpus_rows[folder]
+    assert row.status.startswith(EXPECTED[folder]), row.status
+    if row.status == "ran":
+        assert row.places
+        assert row.routes is not None
+        assert row.days == DAYS
+        assert row.people is not None
+        assert row.people > 0
+        assert row.error is not None
+        assert row.error >= 0
+
+
+def test_a_folder_that_runs_reports_every_reading_note_once(fabflee_dir: Path) -> None:
+    sc = read_flee_folder(fabflee_dir / "ssudan_whole_revised_test")
+    dup = [n for n in sc.notes if "'Pochalla'" in n]
+    assert len(dup) == 1
+    assert "lines " in dup[0]
+    assert len(sc.notes) == len(set(sc.notes))
+
+
+# --- damaged copies: cut short, emptied, wrong encoding -------------------------------------
+
+DAMAGED_FOLDERS = ("mali2012", "ethiopia", "syria2022_2024", "nigeria2016_adm2")
+FILES = (
+    "simsetting.yml",
+    "input_csv/locations.csv",
+    "input_csv/routes.csv",
+    "input_csv/closures.csv",
+    "input_csv/conflicts.csv",
+    "input_csv/sim_period.csv",
+    "source_data/data_layout.csv",
+)
+
+
+def _cut(data: bytes) -> bytes:
+    return data[: len(data) // 2]  # mid-row, usually mid-cell
+
+
+def _empty(data: bytes) -> bytes:
+    return b""
+
+
+def _latin1(data: bytes) -> bytes:
+    return data.replace(b"a", "\u00e4".encode("latin-1"), 1)  # one byte that is not UTF-8
+
+
+@pytest.mark.parametrize("damage", [_cut, _empty, _latin1], ids=["cut-short", "emptied", "latin-1"])
+@pytest.mark.parametrize("rel", FILES)
+@pytest.mark.parametrize("name", DAMAGED_FOLDERS)
+def test_damaged_files_give_one_line_never_a_traceback(
+    fabflee_dir: Path, tmp_path: Path, name: str, rel: str, damage: object
+) -> None:
+    src = fabflee_dir / name
+    if not (src / rel).is_file():
+        pytest.skip(f"{name} has no {rel}")
+    folder = tmp_path / name
+    shutil.copytree(src, folder)
+    path = folder / rel
+    assert callable(damage)
+    path.write_bytes(damage(path.read_bytes()))
+    try:
+        read_flee_folder(folder)
+    except ScenarioError as exc:
+        line = exc.one_line()
+        assert "\n" not in line, line
+        assert "expected" in line, line
+    # Reading may also succeed (half a closures file is still closures): then it must run.
+    row = run_folder(folder, hasten=HASTEN, max_days=5)
+    assert row.status == "ran" or row.status.split(":")[0] in ("not a scenario", "unsupported", "bad input"), row
