@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from borderflow import faults
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
 from borderflow.policies import build_policies
 from borderflow.results.result import Result
 from borderflow.scenario import Scenario, ScenarioError, load_scenario
+
+faults.sigint_at("imports")  # tests: Ctrl-C half-way through the command line's imports
 
 
 def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:

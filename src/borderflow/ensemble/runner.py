@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from borderflow import __version__
+from borderflow import __version__, interrupts
 from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
@@ -63,6 +63,7 @@ def run_ensemble(
         known = ", ".join(scenario.policies) or "none defined"
         raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
     members = plan(scenario, n, design, seed)
+    interrupts.check()  # planning can take seconds (imports); a pool may be recording Ctrl-C
     write_manifest(
         out,
         {
@@ -91,6 +92,7 @@ def run_ensemble(
         count += 1
         if progress:
             progress(count, n)
+        interrupts.check()  # a Ctrl-C swallowed where it landed (e.g. a __del__) stops here
     return out
 
 

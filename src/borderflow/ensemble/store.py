@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from borderflow import faults
 from borderflow.scenario.errors import ScenarioError
 
 MANIFEST = "manifest.json"
@@ -36,6 +37,7 @@ def write_member(out: Path, index: int, series: dict[str, NDArray[np.float64]], 
     os.close(fd)
     try:
         pq.write_table(table.replace_schema_metadata(None), tmp)
+        faults.sigint_at("write")  # half-written: only the temporary file exists
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
