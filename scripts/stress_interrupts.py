@@ -129,6 +129,10 @@ def main() -> None:
     ap.add_argument("--log", type=Path, help="write every trial as a JSON line here")
     args = ap.parse_args()
 
+    # Started from a script or a non-interactive shell's background job, this process may have
+    # SIGINT ignored, which its children would inherit (Python then never sees a Ctrl-C during
+    # its start-up): give them the default a terminal gives.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rng = random.Random(args.seed)
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
     totals: dict[str, dict[str, int]] = {}

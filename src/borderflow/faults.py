@@ -1,7 +1,8 @@
 """Fault injection for tests: Ctrl-C delivered at a named risky point.
 
 BORDERFLOW_FAULT_SIGINT=<point>[,<point>...] sends SIGINT when the run reaches one of the
-points: `imports` (the command line's heavy imports), `fork` (workers being started),
+points: `imports` (the command line's heavy imports), `fork` (workers being started: each
+new worker sends it to itself and to the parent, as soon as it is forked),
 `submit` (a member handed to the pool), `write` (a member file half-written), `shutdown`
 (the pool being torn down). Each point fires once. The signal goes to the whole process
 group when this process leads it (as a terminal's Ctrl-C reaches workers too), else to
@@ -21,7 +22,14 @@ def sigint_at(point: str) -> None:
     if not wanted or point not in wanted.split(",") or point in _fired:
         return
     _fired.add(point)
-    if os.getpgrp() == os.getpid():
+    if point == "fork":
+        os.register_at_fork(after_in_child=_from_a_new_worker)
+    elif os.getpgrp() == os.getpid():
         os.killpg(os.getpgrp(), signal.SIGINT)
     else:
         os.kill(os.getpid(), signal.SIGINT)
+
+
+def _from_a_new_worker() -> None:
+    os.kill(os.getppid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGINT)

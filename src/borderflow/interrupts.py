@@ -6,8 +6,9 @@ an at-fork hook (Python prints "Exception ignored" and runs on), or in the middl
 imports. So:
 
 - `install()` (the command line's entry, before the heavy imports) sets a handler that
-  raises KeyboardInterrupt once; later Ctrl-Cs while it unwinds are only recorded, and one
-  swallowed where it landed stays requested (see `_unraisable`), for `check()` to raise.
+  raises KeyboardInterrupt once; later Ctrl-Cs while it unwinds are only recorded. Every
+  Ctrl-C stays requested until `check()` raises it, so one swallowed where it landed (a
+  bare `except:`, a `__del__`: see `_unraisable`) still ends the run at the next check.
 - While a pool runs (`Deferral`), SIGINT is only recorded; the parent's result loop calls
   `check()` at safe points and tears the pool down deliberately.
 
@@ -35,8 +36,8 @@ _previous_hook = sys.unraisablehook
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     global _raised, _requested
+    _requested = True  # stays set if the KeyboardInterrupt is swallowed (a bare except, a __del__)
     if _deferred or _raised:
-        _requested = True
         return
     _raised = True
     raise KeyboardInterrupt

@@ -180,6 +180,9 @@ class DaskExecutor:
                         threads_per_worker=1,
                         processes=True,
                         dashboard_address=None,
+                        # No dashboard, but the scheduler's HTTP server would still take port
+                        # 8787 and warn on stderr when another cluster holds it: any free port.
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     )
                     self._client = Client(self._cluster)
             else:
