@@ -87,18 +87,19 @@ class ProcessExecutor:
             processes: list[Any] = list((pool._processes or {}).values())
             manager: threading.Thread | None = pool._executor_manager_thread
             abandoned = any(not f.done() for f in self._in_flight)
-            pool.shutdown(wait=False, cancel_futures=True)
-            if abandoned:
+            with _unless_interrupted():
+                pool.shutdown(wait=False, cancel_futures=True)
+                if abandoned:
+                    for p in processes:
+                        p.terminate()
+                deadline = time.monotonic() + _TEARDOWN_SECONDS
+                if manager is not None:
+                    manager.join(timeout=_TEARDOWN_SECONDS)
                 for p in processes:
-                    p.terminate()
-            deadline = time.monotonic() + _TEARDOWN_SECONDS
-            if manager is not None:
-                manager.join(timeout=_TEARDOWN_SECONDS)
-            for p in processes:
-                p.join(timeout=max(0.0, deadline - time.monotonic()))
-                if p.is_alive():
-                    p.kill()
-                    p.join(timeout=1.0)
+                    p.join(timeout=max(0.0, deadline - time.monotonic()))
+                    if p.is_alive():
+                        p.kill()
+                        p.join(timeout=1.0)
         finally:
             self._deferral.end()
         interrupts.check()  # a Ctrl-C during the run or the teardown ends here, at a known point
@@ -171,9 +172,10 @@ class DaskExecutor:
                 # Blocked while the cluster starts: its event-loop thread, the nannies'
                 # threads and the worker processes forked from them inherit the mask, so
                 # workers never see the terminal's Ctrl-C (the parent stops them).
-                # Workers forked meanwhile keep the loggers' levels: they log errors only (a
-                # failed member reaches this process through its future anyway).
-                with interrupts.SigintBlocked(), dask.config.set(LOCAL_CONFIG), _quiet_distributed(logging.ERROR):
+                # Workers forked meanwhile keep the loggers' levels, so they stay quiet even
+                # as the cluster is torn down (a failed member reaches this process through
+                # its future; a worker that dies is reported by its nanny, here).
+                with interrupts.SigintBlocked(), dask.config.set(LOCAL_CONFIG), _quiet_distributed():
                     faults.sigint_at("fork")
                     self._cluster = LocalCluster(
                         n_workers=workers or os.cpu_count() or 1,
@@ -218,7 +220,7 @@ class DaskExecutor:
         distributed writes while workers and comms go away."""
         try:
             faults.sigint_at("shutdown")
-            with _quiet_distributed():
+            with _quiet_distributed(), _unless_interrupted():
                 if self._in_flight:
                     self._client.cancel(list(self._in_flight))
                 self._client.close(timeout=_TEARDOWN_SECONDS)
@@ -230,11 +232,22 @@ class DaskExecutor:
 
 
 @contextlib.contextmanager
-def _quiet_distributed(level: int = logging.CRITICAL) -> Iterator[None]:
+def _unless_interrupted() -> Iterator[None]:
+    """A teardown error after Ctrl-C (a timeout, a vanished comm) must not turn the interrupt
+    into another failure: the run ends as interrupted either way."""
+    try:
+        yield
+    except Exception:
+        if not interrupts.requested():
+            raise
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
     loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
-        lg.setLevel(level)
+        lg.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
