@@ -60,7 +60,7 @@ def _lines(stderr: str) -> list[str]:
 
 EXECUTORS = {"processes": ("--workers", "2"), "dask": ("--workers", "2", "--dask", "local")}
 # (fault point, members): `shutdown` comes after every member is written, so few of them.
-POINTS = [("imports", 200), ("fork", 200), ("submit", 200), ("write", 200), ("write,shutdown", 200), ("shutdown", 4)]
+POINTS = [("imports", 200), ("fork", 200), ("submit", 200), ("write", 200), ("shutdown", 4)]
 
 
 @pytest.mark.parametrize("executor", list(EXECUTORS))
@@ -82,7 +82,7 @@ def test_ctrl_c_at_each_risky_point_ends_in_one_line_with_status_130(
     done = finished(out)
     if point == "shutdown":
         assert done == set(range(n))
-    elif point.startswith("write"):
+    elif point == "write":
         assert len(done) >= 1  # the member being written when Ctrl-C came is whole
         assert len(done) < n
     else:
@@ -93,11 +93,14 @@ def test_ctrl_c_at_each_risky_point_ends_in_one_line_with_status_130(
 
 
 def test_an_interrupted_ensemble_resumes_to_the_end(tmp_path: Path) -> None:
+    # A second Ctrl-C during the teardown of the first changes nothing; the run resumes.
     scenario = write_tiny(tmp_path)
     out = tmp_path / "ens"
     args = ("ensemble", str(scenario), "-n", "12", "--seed", "3", "--out", str(out), "--workers", "2")
-    assert _borderflow(*args, fault="write")[0] == 130
+    status, stderr = _borderflow(*args, fault="write,shutdown")
+    assert (status, _lines(stderr)) == (130, [MESSAGE]), stderr
     before = finished(out)
+    assert 1 <= len(before) < 12
     stamps = {k: (out / "members" / f"member-{k:06d}.parquet").stat().st_mtime_ns for k in before}
     status, stderr = _borderflow(*args)
     assert status == 0, stderr
