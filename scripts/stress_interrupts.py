@@ -67,7 +67,11 @@ def trial(scenario: Path, out: Path, kind: str, delay: float, hang: float, n: in
             start_new_session=True,
             env={**os.environ, "COLUMNS": "200"},
         )
-        time.sleep(delay)
+        try:
+            time.sleep(delay)
+        except BaseException:  # the stress run itself interrupted: leave nothing running
+            _kill_group(proc.pid)
+            raise
         if proc.poll() is not None:
             return {"outcome": "early", "status": proc.returncode, "delay": delay}
         os.killpg(proc.pid, signal.SIGINT)
