@@ -184,3 +184,29 @@ def test_a_pool_records_ctrl_c_and_raises_it_at_a_known_point() -> None:
         "handler restored",
     ], proc.stderr
     assert proc.stderr == ""
+
+
+def test_a_ctrl_c_wrapped_in_another_exception_still_ends_as_an_interrupt() -> None:
+    # Python 3.11 turns a KeyboardInterrupt raised in __set_name__ (pydantic models being
+    # defined while the command line imports) into a RuntimeError.
+    proc = _python(
+        """
+        import os, signal
+        import borderflow.cli
+        from borderflow import entry
+
+        class Descriptor:
+            def __set_name__(self, owner, name):
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):
+                    pass
+
+        def command():
+            class Model:
+                field = Descriptor()
+
+        borderflow.cli.main = command
+        entry.main()
+        """
+    )
+    assert (proc.returncode, proc.stderr.splitlines()) == (130, [MESSAGE])

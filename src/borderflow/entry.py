@@ -25,6 +25,12 @@ def main() -> None:
             interrupts.stop_raising()
     except KeyboardInterrupt:  # before cli.main could handle it (imports), or just after
         interrupted = True
+    except Exception:
+        # Python 3.11 wraps one raised while a class is created (pydantic's __set_name__)
+        # in a RuntimeError; any error after a Ctrl-C is that Ctrl-C's doing.
+        if not interrupts.requested():
+            raise
+        interrupted = True
     if interrupted or (code in (0, None) and interrupts.requested()):
         # A Ctrl-C after the last safe point still ends as one: the user asked to stop.
         sys.stderr.write(interrupts.MESSAGE + "\n")
