@@ -9,7 +9,9 @@ whole group as a terminal does, and waits. Outcomes:
   hang      no exit within --hang seconds (the group is then killed)
   swallowed exit 0 although the interrupt came while it was running
   noisy     exit 130 but more than that one line (a traceback, worker logs)
-  other     any other status (e.g. killed by SIGINT before Python set up its handlers)
+  python    the interrupt came during Python's own start-up, before any borderflow code
+            ran (Python ends with its own traceback, or is killed by SIGINT): out of reach
+  other     any other status
   early     the command ended before the interrupt was sent (the trial is not counted)
 
 Trials of one kind share one ensemble folder, so each trial also resumes the previous
@@ -40,6 +42,8 @@ from borderflow.ensemble.store import finished, read_member  # noqa: E402
 from borderflow.interrupts import MESSAGE  # noqa: E402
 from ensemble_kit import write_tiny  # noqa: E402
 
+# What Python prints when a Ctrl-C lands in its start-up (site, runpy), before our code runs.
+PYTHON_START = ("init_import_site", "Could not import runpy module")
 KINDS = {"processes": ["--workers", "2"], "dask": ["--workers", "2", "--dask", "local"]}
 
 
@@ -89,6 +93,8 @@ def trial(scenario: Path, out: Path, kind: str, delay: float, hang: float, n: in
     lines = [line for line in stderr.splitlines() if line.strip()]
     if status is None:
         outcome = "hang"
+    elif status != 130 and (any(m in stderr for m in PYTHON_START) or (status == -2 and not stderr)):
+        outcome = "python"
     elif status == 0:
         outcome = "swallowed"
     elif status == 130:
