@@ -2,8 +2,9 @@
 hangs and swallowed interrupts (issue 8). Not part of the test suite (it takes minutes).
 
 Each trial starts the command in its own session (a process group, as a terminal's
-foreground job), waits a random delay (covering start-up and the run), sends SIGINT to the
-whole group as a terminal does, and waits. Outcomes:
+foreground job), waits a random delay (from the start, covering start-up; or, for a share
+of the trials, from the first member it writes, so the run is covered however slow the
+start), sends SIGINT to the whole group as a terminal does, and waits. Outcomes:
 
   ok        exit 130 and exactly one line on stderr (the "interrupted" line)
   hang      no exit within --hang seconds (the group is then killed)
@@ -47,7 +48,8 @@ PYTHON_START = ("init_import_site", "Could not import runpy module")
 KINDS = {"processes": ["--workers", "2"], "dask": ["--workers", "2", "--dask", "local"]}
 
 
-def trial(scenario: Path, out: Path, kind: str, delay: float, hang: float, n: int) -> dict[str, object]:
+def trial(scenario: Path, out: Path, kind: str, delay: float, hang: float, n: int, mid_run: bool) -> dict[str, object]:
+    """One interrupt: `delay` seconds after the start, or (mid_run) after the first new member."""
     before = len(finished(out))
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(
@@ -72,6 +74,9 @@ def trial(scenario: Path, out: Path, kind: str, delay: float, hang: float, n: in
             env={**os.environ, "COLUMNS": "200"},
         )
         try:
+            if mid_run:  # a busy machine can make start-up longer than any fixed delay
+                while len(finished(out)) == before and proc.poll() is None:
+                    time.sleep(0.05)
             time.sleep(delay)
         except BaseException:  # the stress run itself interrupted: leave nothing running
             _kill_group(proc.pid)
@@ -132,6 +137,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=150, help="interrupts per kind")
     ap.add_argument("--kinds", default="processes,dask")
     ap.add_argument("--max-delay", type=float, default=8.0, help="delays are uniform in [0, this] seconds")
+    ap.add_argument("--mid-run", type=float, default=0.5, help="share of trials timed from the first new member")
     ap.add_argument("--hang", type=float, default=60.0, help="seconds after the SIGINT that count as a hang")
     ap.add_argument("--busy", type=int, default=os.cpu_count() or 1, help="CPU-burning processes meanwhile")
     ap.add_argument("-n", type=int, default=20_000, help="members: far more than any trial finishes")
@@ -154,8 +160,10 @@ def main() -> None:
                 counts = totals.setdefault(kind, {})
                 exits: list[float] = []
                 for i in range(args.trials):
-                    r = trial(scenario, out, kind, rng.uniform(0, args.max_delay), args.hang, args.n)
-                    r.update(kind=kind, trial=i)
+                    mid_run = rng.random() < args.mid_run
+                    delay = rng.uniform(0, 3.0 if mid_run else args.max_delay)
+                    r = trial(scenario, out, kind, delay, args.hang, args.n, mid_run)
+                    r.update(kind=kind, trial=i, mid_run=mid_run)
                     for key in (str(r["outcome"]), f"landed in {r.get('landed', '-')}"):
                         counts[key] = counts.get(key, 0) + 1
                     counts["leftover processes"] = counts.get("leftover processes", 0) + bool(
