@@ -100,9 +100,7 @@ def main() -> None:
                 for name, src in sources.items():
                     cold[name].append(_cold(src, Path(tmp) / f"run-{name}-{i}"))
             warm = {name: _script(src, WARM, str(args.repeats)) for name, src in sources.items()}
-            ens = {
-                name: _script(src, ENSEMBLE, str(args.members), str(args.workers)) for name, src in sources.items()
-            }
+            ens = {name: _script(src, ENSEMBLE, str(args.members), str(args.workers)) for name, src in sources.items()}
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
     rows: dict[str, Any] = {

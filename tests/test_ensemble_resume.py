@@ -24,7 +24,7 @@ N = 60
 
 def _cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "borderflow.cli", "ensemble", *args],
+        [sys.executable, "-m", "borderflow", "ensemble", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -114,7 +114,7 @@ def test_ctrl_c_stops_an_ensemble_with_status_130_and_it_resumes(tmp_path: Path)
     n = 5_000  # far more than finish in the time before the interrupt
     args = (str(scenario), "-n", str(n), "--out", str(out), "--workers", "2")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "borderflow.cli", "ensemble", *args],
+        [sys.executable, "-m", "borderflow", "ensemble", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

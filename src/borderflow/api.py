@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from borderflow import faults
 from borderflow.engine.components import SeriesSpec
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
@@ -13,6 +14,8 @@ from borderflow.results.result import Result
 from borderflow.scenario import Scenario, ScenarioError, load_scenario
 from borderflow.scenario.errors import short_repr
 from borderflow.scenario.limits import MAX_SEED
+
+faults.sigint_at("imports")  # tests: Ctrl-C half-way through the command line's imports
 
 
 def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:

@@ -6,18 +6,26 @@ give the same results whichever executor runs them, since each member owns its s
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import functools
+import logging
 import os
+import queue
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
+from borderflow import faults, interrupts
 from borderflow.scenario.errors import ScenarioError
 
 T = TypeVar("T")
 R = TypeVar("R")
 _END: Any = object()
+_POLL = 0.1  # seconds between checks for Ctrl-C while waiting for a member
+_TEARDOWN_SECONDS = 10.0  # a pool's teardown waits at most this long, then kills
 
 
 class Executor(Protocol):
@@ -48,32 +56,88 @@ class ProcessExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_leave_ctrl_c_to_the_parent)
+        self._in_flight: set[Future[Any]] = set()
+        # From here to close(), Ctrl-C is a request the result loop acts on (see interrupts).
+        self._deferral = interrupts.Deferral()
+        try:
+            with interrupts.SigintBlocked():
+                faults.sigint_at("fork")
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_leave_ctrl_c_to_the_parent)
+                # The first task forks every worker (fork context) and starts the pool's
+                # threads now, while SIGINT is blocked: they all inherit the blocked mask.
+                self._pool.submit(int).result()
+        except BaseException:
+            self._deferral.end()
+            raise
 
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         # Keep a bounded number of members in flight, so memory stays bounded for any N.
-        pending: set[Future[R]] = set()
-        it = iter(items)
-        limit = 4 * self.workers
-        for item in it:
-            pending.add(self._pool.submit(fn, item))
-            if len(pending) >= limit:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in done:
-                yield f.result()
+        def submit(item: T) -> Future[R]:
+            return self._pool.submit(fn, item)
+
+        for future in _as_finished(submit, items, 4 * self.workers, self._in_flight):
+            yield future.result()
 
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        """Tear the pool down deliberately and within a bounded time: members still running
+        (an interrupt or a failed member) are terminated, not waited for."""
+        try:
+            faults.sigint_at("shutdown")
+            pool: Any = self._pool
+            processes: list[Any] = list((pool._processes or {}).values())
+            manager: threading.Thread | None = pool._executor_manager_thread
+            abandoned = any(not f.done() for f in self._in_flight)
+            with _unless_interrupted():
+                pool.shutdown(wait=False, cancel_futures=True)
+                if abandoned:
+                    for p in processes:
+                        p.terminate()
+                deadline = time.monotonic() + _TEARDOWN_SECONDS
+                if manager is not None:
+                    manager.join(timeout=_TEARDOWN_SECONDS)
+                for p in processes:
+                    p.join(timeout=max(0.0, deadline - time.monotonic()))
+                    if p.is_alive():
+                        p.kill()
+                        p.join(timeout=1.0)
+        finally:
+            self._deferral.end()
+        interrupts.check()  # a Ctrl-C during the run or the teardown ends here, at a known point
 
 
 def _leave_ctrl_c_to_the_parent() -> None:
     """Ctrl-C reaches every process of the terminal's group: workers ignore it and the parent,
-    which owns the results, stops the pool (no traceback from each worker)."""
+    which owns the results, stops the pool (no traceback from each worker). Workers start with
+    SIGINT blocked (see ProcessExecutor), so none arrives before this; a pending one is dropped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _as_finished(submit: Callable[[T], Any], items: Iterable[T], limit: int, in_flight: set[Any]) -> Iterator[Any]:
+    """Futures as they finish, at most `limit` in flight (tracked in `in_flight` for close()).
+    The wait polls, so a Ctrl-C (recorded by the handler) is acted on within _POLL seconds."""
+    finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    it = iter(items)
+
+    def launch() -> None:
+        interrupts.check()  # no new member after a Ctrl-C
+        item = next(it, _END)
+        if item is not _END:
+            faults.sigint_at("submit")
+            future = submit(item)
+            in_flight.add(future)
+            future.add_done_callback(finished.put)
+
+    for _ in range(limit):
+        launch()
+    while in_flight:
+        try:
+            future = finished.get(timeout=_POLL)
+        except queue.Empty:
+            interrupts.check()
+            continue
+        in_flight.discard(future)
+        launch()  # keep the workers busy while the caller writes this one
+        yield future
 
 
 # For a LocalCluster: workers forked from this process (already holding borderflow's imports,
@@ -97,52 +161,98 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         self._cluster: Any = None
-        if address == "local":
-            import dask
-
-            with dask.config.set(LOCAL_CONFIG):
-                self._cluster = LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
-            self._client = Client(self._cluster)
-        elif "://" not in address:
+        self._in_flight: set[Any] = set()
+        if address != "local" and "://" not in address:
             raise ScenarioError(None, "--dask", f"{address!r}; expected local or a scheduler address, tcp://HOST:PORT")
-        else:
-            try:
-                self._client = Client(address, timeout=timeout)
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError(
-                    None, "--dask", f"no Dask scheduler answered at {address} ({exc}); expected a running scheduler"
-                ) from None
+        self._deferral = interrupts.Deferral()  # as for ProcessExecutor
+        try:
+            if address == "local":
+                import dask
+
+                # Blocked while the cluster starts: its event-loop thread, the nannies'
+                # threads and the worker processes forked from them inherit the mask, so
+                # workers never see the terminal's Ctrl-C (the parent stops them).
+                # Workers forked meanwhile keep the loggers' levels, so they stay quiet even
+                # as the cluster is torn down (a failed member reaches this process through
+                # its future; a worker that dies is reported by its nanny, here).
+                with interrupts.SigintBlocked(), dask.config.set(LOCAL_CONFIG), _quiet_distributed():
+                    faults.sigint_at("fork")
+                    self._cluster = LocalCluster(
+                        n_workers=workers or os.cpu_count() or 1,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        # No dashboard, but the scheduler's HTTP server would still take port
+                        # 8787 and warn on stderr when another cluster holds it: any free port.
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    )
+                    self._client = Client(self._cluster)
+            else:
+                try:
+                    self._client = Client(address, timeout=timeout)
+                except (OSError, TimeoutError) as exc:
+                    raise ScenarioError(
+                        None, "--dask", f"no Dask scheduler answered at {address} ({exc}); expected a running scheduler"
+                    ) from None
+        except BaseException:
+            if self._cluster is not None:
+                with _quiet_distributed():
+                    self._cluster.close(timeout=_TEARDOWN_SECONDS)
+            self._deferral.end()
+            raise
 
     def wait_for_workers(self, n: int = 1, timeout: float = 60.0) -> None:
         """Block until n workers have joined (TimeoutError after `timeout` seconds)."""
         self._client.wait_for_workers(n, timeout=timeout)
 
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        from distributed import as_completed
-
         # A bounded number of members in flight (4 per worker thread), so neither the
         # scheduler nor this process holds N tasks or N results whatever N is.
         limit = max(4 * sum(self._client.nthreads().values()), 32)  # workers may still be joining
-        it = iter(items)
-        first = [self._client.submit(fn, item, pure=False) for item in itertools.islice(it, limit)]
-        queue = as_completed(first)
-        for future in queue:
+        submit = functools.partial(self._client.submit, fn, pure=False)
+        for future in _as_finished(submit, items, limit, self._in_flight):
             result: R = future.result()
             future.release()
-            nxt = next(it, _END)
-            if nxt is not _END:
-                queue.add(self._client.submit(fn, nxt, pure=False))
             yield result
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        """Close the client and the LocalCluster within a bounded time, without the log lines
+        distributed writes while workers and comms go away."""
+        try:
+            faults.sigint_at("shutdown")
+            with _quiet_distributed(), _unless_interrupted():
+                if self._in_flight:
+                    self._client.cancel(list(self._in_flight))
+                self._client.close(timeout=_TEARDOWN_SECONDS)
+                if self._cluster is not None:
+                    self._cluster.close(timeout=_TEARDOWN_SECONDS)
+        finally:
+            self._deferral.end()
+        interrupts.check()
+
+
+@contextlib.contextmanager
+def _unless_interrupted() -> Iterator[None]:
+    """A teardown error after Ctrl-C (a timeout, a vanished comm) must not turn the interrupt
+    into another failure: the run ends as interrupted either way."""
+    try:
+        yield
+    except Exception:
+        if not interrupts.requested():
+            raise
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def make_executor(kind: str = "processes", dask: str | None = None, workers: int | None = None) -> Executor:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from borderflow import __version__
+from borderflow import __version__, interrupts
 from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
@@ -80,6 +80,7 @@ def run_ensemble(
         raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
     _check_size(n, seed)
     members = plan(scenario, n, design, seed)
+    interrupts.check()  # planning can take seconds (imports); a pool may be recording Ctrl-C
     write_manifest(
         path,
         {
@@ -108,6 +109,7 @@ def run_ensemble(
         count += 1
         if progress:
             progress(count, n)
+        interrupts.check()  # a Ctrl-C swallowed where it landed (e.g. a __del__) stops here
     record_files(path, [member_path(path, m.index).relative_to(path).as_posix() for m in members])
     return path
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from borderflow import faults
 from borderflow.results.folder import MANIFEST, TEMPORARY_PREFIX, sha256, write_file_atomically
 from borderflow.scenario.errors import ScenarioError
 
@@ -34,7 +35,12 @@ def write_member(out: Path, index: int, series: dict[str, NDArray[np.float64]], 
     path = member_path(out, index) if name is None else out / name
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.table({"day": np.arange(len(next(iter(series.values())))), **series})
-    return write_file_atomically(path, lambda tmp: pq.write_table(table.replace_schema_metadata(None), tmp))
+
+    def fill(tmp: Path) -> None:
+        pq.write_table(table.replace_schema_metadata(None), tmp)
+        faults.sigint_at("write")  # half-written: only the temporary file exists
+
+    return write_file_atomically(path, fill)
 
 
 def read_member(out: Path, index: int, columns: list[str] | None = None) -> dict[str, NDArray[np.float64]]:
