@@ -366,12 +366,7 @@ class Scenario(Strict):
                     need_place(f"policies.{pkg}[{i}]", n)
                 if spec.start is not None:
                     need_in_period(f"policies.{pkg}[{i}].start", spec.start)
-                self._check_border_lever(f"policies.{pkg}[{i}]", spec)
-                caravan = getattr(spec, "caravan", None)
-                if caravan is not None and caravan not in caravan_names:
-                    raise ValueError(
-                        f"policies.{pkg}[{i}].caravan: unknown caravan {caravan!r}; expected one of the caravans"
-                    )
+                self._check_requirements(f"policies.{pkg}[{i}]", spec, caravan_names)
             _no_contradictions(pkg, specs, self.start_date, self.end_date)
         if self.default_policy is not None and self.default_policy not in self.policies:
             raise ValueError(f"default_policy: no package {self.default_policy!r}; expected one of the policies")
@@ -386,21 +381,22 @@ class Scenario(Strict):
                     raise ValueError(f"uncertain[{i}].path: {u.path!r} holds {value!r}; expected a numeric field")
         return self
 
-    def _check_border_lever(self, field: str, spec: AnyPolicy) -> None:
-        """A lever on the border system needs the border section, and its ports must be ports there."""
-        ports = getattr(spec, "ports", None)
-        if spec.type not in ("close_port", "appointment_quota", "redeploy_staff"):
-            return
-        if self.border is None:
-            raise ValueError(
-                f"{field}: {spec.type} acts on the border system; expected a scenario with a border section"
-            )
-        known = [p.place for p in self.border.ports]
-        for j, port in enumerate(ports or []):
+    def _check_requirements(self, field: str, spec: AnyPolicy, caravans: set[str]) -> None:
+        """What a lever declares it needs of the scenario (its `requires`), and the ports and
+        caravans it names, exist."""
+        sections = {"border": self.border is not None, "caravans": bool(self.caravans)}
+        for need in sorted(spec.requires):
+            if not sections[need]:
+                raise ValueError(f"{field}: {spec.type} acts on the {need}; expected a scenario with a {need} section")
+        known = [p.place for p in self.border.ports] if self.border is not None else []
+        for j, port in enumerate(spec.ports_named()):
             if port not in known:
                 raise ValueError(
                     f"{field}.ports[{j}]: {port!r} is not a port of the border section; expected one of {', '.join(known) or 'none'}"
                 )
+        for name in spec.caravans_named():
+            if name not in caravans:
+                raise ValueError(f"{field}.caravan: unknown caravan {name!r}; expected one of the caravans")
 
     def _check_border(self, need_place: Callable[[str, str], None]) -> None:
         kinds = {p.name: p.kind for p in self.places}

@@ -8,7 +8,7 @@ Strengths are probabilities, shares or factors, so partial measures are expressi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -33,8 +33,20 @@ class PolicySpec(Plain):
             raise ValueError(f"policy ends ({self.end}) before it starts ({self.start})")
         return self
 
+    # What the lever needs of the scenario beyond its places, checked when the scenario is
+    # read (one line, exit 2): the sections it acts on ("border", "caravans").
+    requires: ClassVar[frozenset[str]] = frozenset()
+
     def places_named(self) -> list[str]:
         """Places the policy refers to (checked against the scenario's places)."""
+        return []
+
+    def ports_named(self) -> list[str]:
+        """Ports of the border section the policy refers to (checked against them)."""
+        return []
+
+    def caravans_named(self) -> list[str]:
+        """Caravans the policy refers to (checked against the scenario's caravans)."""
         return []
 
     def acts_on(self) -> list[str]:
@@ -100,9 +112,13 @@ class ClosePort(PolicySpec):
     """Close ports of entry while the policy acts; their queues go back to choose again."""
 
     type: Literal["close_port"] = "close_port"
+    requires: ClassVar[frozenset[str]] = frozenset({"border"})
     ports: Annotated[list[Name], Field(min_length=1)]
 
     def places_named(self) -> list[str]:
+        return list(self.ports)
+
+    def ports_named(self) -> list[str]:
         return list(self.ports)
 
 
@@ -110,6 +126,7 @@ class AppointmentQuota(PolicySpec):
     """Change the daily appointment quota while the policy acts."""
 
     type: Literal["appointment_quota"] = "appointment_quota"
+    requires: ClassVar[frozenset[str]] = frozenset({"border"})
     factor: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(description="multiplies the daily quota")
 
 
@@ -117,10 +134,14 @@ class RedeployStaff(PolicySpec):
     """Officers taken from ports (to other duties) while the policy acts."""
 
     type: Literal["redeploy_staff"] = "redeploy_staff"
+    requires: ClassVar[frozenset[str]] = frozenset({"border"})
     ports: Annotated[list[Name], Field(min_length=1)]
     officers: Annotated[int, Field(ge=0)] = Field(description="officers taken from each listed port")
 
     def places_named(self) -> list[str]:
+        return list(self.ports)
+
+    def ports_named(self) -> list[str]:
         return list(self.ports)
 
 
@@ -128,6 +149,7 @@ class DissolveCaravan(PolicySpec):
     """On its start day the caravan dissolves: some are bused away, some get permits, the rest go on alone."""
 
     type: Literal["dissolve_caravan"] = "dissolve_caravan"
+    requires: ClassVar[frozenset[str]] = frozenset({"caravans"})
     caravan: Name = Field(description="the caravan's name")
     bus_to: Name | None = Field(None, description="where buses take people (none = no buses)")
     bus_share: Probability = Field(0.0, description="share of members put on buses")
@@ -135,6 +157,9 @@ class DissolveCaravan(PolicySpec):
 
     def places_named(self) -> list[str]:
         return [self.bus_to] if self.bus_to else []
+
+    def caravans_named(self) -> list[str]:
+        return [self.caravan]
 
     def acts_on(self) -> list[str]:
         return [self.caravan]
