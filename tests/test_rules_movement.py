@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import borderflow
-from borderflow.engine.simulation import DailyRecord, Simulation, _merge_groups
+from borderflow.engine.movement import _merge_groups
+from borderflow.engine.simulation import DailyRecord, Simulation
 from borderflow.engine.world import compile_world
 from borderflow.scenario.model import Scenario
 from rules_kit import (
@@ -281,7 +282,7 @@ def test_the_resting_tally_by_place_matches_the_resting_slots_every_day() -> Non
     for _ in range(sc.days):
         sim.step()
         expected = np.zeros(len(sc.places), dtype=np.int64)
-        np.add.at(expected, sim._link_src_of_slot, sim.state.resting)
+        np.add.at(expected, sim.movement._link_src_of_slot, sim.state.resting)
         np.testing.assert_array_equal(sim.resting_at(), expected)
         rested += int(expected.sum())
     assert rested > 0  # the check saw people resting
@@ -291,7 +292,7 @@ def test_people_resting_mid_plan_count_towards_a_capacity() -> None:
     sim = cap_sim(100, 0.8)
     sim.state.pop[:] = [10_000, 80]
     sim.state.resting_place[:] = [0, 10]  # 90 at K: half way between 80 and 100
-    assert sim._cap_mult()[1] == pytest.approx(0.5)
+    assert sim.movement._cap_mult()[1] == pytest.approx(0.5)
 
 
 # ----- soft camp capacity -----------------------------------------------------------------
@@ -312,7 +313,7 @@ def cap_sim(capacity: int, buffer: float, *, hasten: int = 1, scaling: float = 1
 def test_cap_mult_is_one_below_buffer_zero_at_capacity_linear_between(pop: int, expected: float) -> None:
     sim = cap_sim(100, 0.8)
     sim.state.pop[:] = [10_000, pop]
-    cm = sim._cap_mult()
+    cm = sim.movement._cap_mult()
     assert cm[1] == pytest.approx(expected, abs=1e-12)
     assert cm[0] == 1.0  # no capacity: never full
 
@@ -320,13 +321,13 @@ def test_cap_mult_is_one_below_buffer_zero_at_capacity_linear_between(pop: int, 
 def test_cap_mult_scaling_hasten_and_tiny_capacity() -> None:
     sim = cap_sim(100, 0.5, scaling=2.0)  # cap = 200 -> linear between 100 and 200
     sim.state.pop[:] = [0, 150]
-    assert sim._cap_mult()[1] == pytest.approx(0.5)
+    assert sim.movement._cap_mult()[1] == pytest.approx(0.5)
     sim = cap_sim(1000, 0.5, hasten=10)  # 100 simulated units
     sim.state.pop[:] = [0, 75]
-    assert sim._cap_mult()[1] == pytest.approx(0.5)
+    assert sim.movement._cap_mult()[1] == pytest.approx(0.5)
     sim = cap_sim(5, 0.5, hasten=10)  # floor(5/10) = 0 < 1: unlimited
     sim.state.pop[:] = [0, 10**6]
-    assert sim._cap_mult()[1] == 1.0
+    assert sim.movement._cap_mult()[1] == 1.0
 
 
 @pytest.mark.parametrize("k0", [94, 96, 100])

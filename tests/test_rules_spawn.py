@@ -146,8 +146,8 @@ def spawn_places_scenario(t_jump: int, n: int, days: int = 201) -> borderflow.Sc
 )
 def test_spawn_weights_are_population_times_intensity_times_decay(t: int, weights: list[float]) -> None:
     sim = simulation(spawn_places_scenario(5, 10))
-    sim._update_places(t)
-    np.testing.assert_allclose(sim._spawn_weight, weights)
+    sim.movement.start_day(t)
+    np.testing.assert_allclose(sim.movement.spawn_weight, weights)
 
 
 def test_new_people_are_placed_by_spawn_weight() -> None:
@@ -163,8 +163,8 @@ def test_new_people_are_placed_by_spawn_weight() -> None:
 def test_hasten_divides_resident_population() -> None:
     sc = spawn_places_scenario(5, 10).with_hasten(1000)
     sim = simulation(sc)
-    sim._update_places(0)
-    np.testing.assert_allclose(sim._spawn_weight, [1, 0, 2, 0, 0])
+    sim.movement.start_day(0)
+    np.testing.assert_allclose(sim.movement.spawn_weight, [1, 0, 2, 0, 0])
 
 
 def test_people_owed_before_any_conflict_appear_when_one_begins() -> None:

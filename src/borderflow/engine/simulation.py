@@ -1,9 +1,5 @@
-"""The daily step: Flee's movement rules on counts of interchangeable people.
-
-People without a plan are counts per place; people on the road are counts per path hop
-("slot") in a ring buffer indexed by the day they arrive. Every decision is a binomial or
-multinomial draw over whole groups, so a day costs the same for 1,000 or 10 million
-people. The engine does no I/O.
+"""The daily step: schedules, new people, components and Flee's movement rules (movement.py),
+and the day's counts. The engine does no I/O.
 
 Order of a day (as in Flee): conflicts and closures take effect -> new people appear ->
 place scores -> components act before moves (caravans, policies, the border; see
@@ -15,41 +11,17 @@ again the same day -> components act after moves -> the day's counts are recorde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
+from borderflow.engine.movement import Movement, MovementState
 from borderflow.engine.streams import Streams
-from borderflow.engine.world import CAMP, IDPCAMP, World
+from borderflow.engine.world import World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
-
-Hops = tuple[IntArray, IntArray, FloatArray]  # slots, people on each, km each has covered today
-
-MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
-
-
-@dataclass
-class State:
-    """Everything that changes during a run."""
-
-    day: int
-    pop: IntArray  # (L,) people staying at each place
-    transit: IntArray  # (S, R) people on each slot, by ring position of their arrival day
-    resting: IntArray  # (S,) people mid-plan who stopped for the night before slot s
-    resting_place: IntArray  # (L,) the same people by the place where they rest
-    head: int = 0  # ring position of today's arrivals
-    spawn_debt: int = 0
-    # today's flows, reset each day
-    arrivals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    departures: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    spawned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    returned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    settled: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    removed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
 
 # The engine's own series (components declare theirs): one definition each, in column order.
 CORE_SERIES = (
@@ -100,266 +72,25 @@ class Simulation:
         every = [c for c in (self.caravans, self.border) if c is not None] + list(components)
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
-        self._dest_factor = np.ones(world.net.n_places)
-        self._multimode = bool(world.net.hop_variants.shape[1] > 1)
-        self._slot_open = np.ones(len(world.net.slot_link), dtype=np.bool_)
-        net = world.net
-        rules = world.scenario.move_rules
-        speed = net.slot_speed
-        km = net.link_km[net.slot_link]
-        # Days a hop takes: the day it starts counts as day 1 with `speed` km covered, and
-        # the hop ends on the first day its covered distance exceeds its length (Flee).
-        self.slot_days = (np.floor(km / speed) + 1).astype(np.int64)
-        self.slot_speed = speed
-        self.slot_km = km
-        # km covered on the arrival day by someone who started the hop on an earlier day
-        self.slot_last_km = km - (self.slot_days - 1) * speed
-        self.ring = int(self.slot_days.max(initial=1)) + 1
-        L, S = net.n_places, len(net.slot_link)
-        self.state = State(
-            day=0,
-            pop=world.day0.copy(),
-            transit=np.zeros((S, self.ring), dtype=np.int64),
-            resting=np.zeros(S, dtype=np.int64),
-            resting_place=np.zeros(L, dtype=np.int64),
-        )
-        self._rules = rules
-        self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
-        self._path_valid = net.origin_paths >= 0
-        self._origin_paths = np.where(self._path_valid, net.origin_paths, 0)
-        self._n_paths = self._path_valid.sum(axis=1)
-        self._any_capacity = bool((world.capacity > 0).any())
-        self._no_capacity = np.ones(net.n_places)
-        self._cap_places = np.flatnonzero(world.capacity > 0)
-        self._cap_values = world.capacity[self._cap_places]
-        self._link_dst_of_slot = net.link_dst[net.slot_link]
-        self._link_src_of_slot = net.link_src[net.slot_link]
-        # filled each day
-        self._movechance = np.zeros(L)
-        self._path_base = np.zeros(len(net.path_km))
-        self._path_open = np.ones(len(net.path_km), dtype=np.bool_)
-        self._is_camp = np.zeros(L, dtype=np.bool_)
-        self._all_nodes = np.arange(L, dtype=np.int64)
-        self._choice_today: tuple[IntArray, BoolArray, FloatArray, BoolArray] | None = None
+        self.movement = Movement(world, self.streams)
 
-    # ----- per-day quantities -------------------------------------------------------------
-    def _update_places(self, t: int) -> None:
-        w, r = self.world, self._rules
-        kind = w.camp_kind[t]
-        conflict = w.conflict[t]
-        active = conflict > 0
-        self._is_camp = np.asarray((kind == CAMP) | (kind == IDPCAMP), dtype=np.bool_)
-        mc = np.full(w.net.n_places, r.default_movechance)
-        mc[kind == CAMP] = r.camp_movechance
-        mc[kind == IDPCAMP] = r.idpcamp_movechance
-        mc[w.is_marker] = 1.0
-        mc[active] = r.conflict_movechance
-        self._movechance = mc
-        decay = self._decay(t, w.conflict_since[t])
-        score = np.ones(w.net.n_places)
-        score[w.foreign] *= r.foreign_weight
-        score[self._is_camp] *= r.camp_weight
-        score[active] *= r.conflict_weight ** (decay[active] * conflict[active])
-        self._spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
-        net = w.net
-        self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
-        if r.awareness_level == 0:
-            self._path_base = np.ones(len(net.path_km))  # level 0: a uniformly random neighbouring link (Flee)
-        self._link_open = w.link_open[t].copy()  # policies may close more; paths follow in step()
-
-    def _set_link_open(self, open_l: BoolArray) -> None:
-        links = self.world.net.path_links
-        self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
-        self._link_open = open_l
+    @property
+    def state(self) -> MovementState:
+        return self.movement.state
 
     def link_open_today(self) -> BoolArray:
         """Today's open links (scenario closures applied), for components to close more."""
-        links: BoolArray = self._link_open
-        return links
+        return self.movement.link_open_today()
 
     def set_move_chance(self, places: IntArray, chance: float | FloatArray) -> None:
-        self._movechance[places] = chance
+        self.movement.set_move_chance(places, chance)
 
-    def _decay(self, t: int, since: IntArray) -> FloatArray:
-        steps = self.world.scenario.spawn_rules.conflict_spawn_decay
-        if not steps:
-            return np.ones(len(since))
-        idx = np.minimum((t - np.maximum(since, 0)) // 30, len(steps) - 1)
-        out: FloatArray = np.asarray(steps, dtype=np.float64)[idx]
-        return out
-
-    def _cap_mult(self) -> FloatArray:
-        """Flee's soft capacity: 1 below buffer x capacity, 0 at capacity, linear between."""
-        if not self._any_capacity:
-            return self._no_capacity
-        # only places with a capacity: called at every wave, so its cost matters
-        has, cap = self._cap_places, self._cap_values
-        buf = self._rules.capacity_buffer
-        pop = (self.state.pop[has] + self.state.resting_place[has]).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lin = 1.0 - (pop - buf * cap) / (cap * (1.0 - buf))
-        out = np.ones(self.world.net.n_places)
-        out[has] = np.clip(np.where(pop >= cap, 0.0, np.where(pop <= buf * cap, 1.0, lin)), 0.0, 1.0)
-        return out
-
-    # ----- moving ------------------------------------------------------------------------
-    def _depart(self, nodes: IntArray, movers: IntArray, km_today: FloatArray) -> list[Hops]:
-        """Movers at `nodes` choose a path; returns the first hops they take (slot, count, km
-        covered today) for `_enter`, as a list of none or one.
-        Movers with no open path, or whose chosen path ends at a camp that looks full, stay.
-        """
-        st, net = self.state, self.world.net
-        if len(net.path_km) == 0:
-            return []  # a network without any path: nobody can go anywhere
-        nodes, movers, km_today = _merge_groups(nodes, movers, km_today)
-        if len(nodes) == 0:
-            return []
-        cap = self._cap_mult()
-        # paths are packed to the left of each origin's row: only as many columns as the
-        # busiest of these origins has are needed (the multinomial costs per column)
-        width = int(self._n_paths[nodes].max(initial=1)) or 1
-        if cap is self._no_capacity:
-            # no capacities: the choice at a place is the same all day, whoever arrives
-            if self._choice_today is None:
-                self._choice_today = self._choice(self._all_nodes, self._origin_paths.shape[1], cap)
-            all_paths, all_valid, all_probs, all_can = self._choice_today
-            paths, valid, probs, can = (
-                all_paths[nodes, :width],
-                all_valid[nodes, :width],
-                all_probs[nodes, :width],
-                all_can[nodes],
-            )
-        else:
-            paths, valid, probs, can = self._choice(nodes, width, cap)
-        if not can.all():
-            movers = np.where(can, movers, 0)
-        if movers.sum() == 0:
-            return []
-        counts = self.streams["route"].multinomial(movers, probs)
-        counts = np.where(valid, counts, 0)
-        if cap is not self._no_capacity:
-            # a path ending at a camp that looks full is dropped: those people stay
-            full = self._is_camp[net.path_dest[paths]] & (cap[net.path_dest[paths]] < 0.5)
-            counts = np.where(full, 0, counts)
-        moved = counts.sum(axis=1)
-        np.subtract.at(st.pop, nodes, moved)
-        np.add.at(st.departures, nodes, moved)
-        k, j = np.nonzero(counts)
-        return [(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
-
-    def _choice(
-        self, nodes: IntArray, width: int, cap: FloatArray
-    ) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
-        """Path choice at `nodes`: paths (k, width), which are open, Flee's probabilities, and
-        whether any path is open (rows without one get a dummy first column, drawn then dropped)."""
-        net = self.world.net
-        paths = self._origin_paths[nodes, :width]
-        valid = self._path_valid[nodes, :width] & self._path_open[paths]
-        dest = net.path_dest[paths]
-        cap_w = cap if self._rules.awareness_level > 0 else np.ones_like(cap)  # level 0 ignores capacity
-        wgt = np.where(
-            valid, (self._path_base[paths] * cap_w[dest] * self._dest_factor[dest]) ** self._rules.weight_power, 0.0
-        )
-        total = wgt.sum(axis=1)
-        nvalid = valid.sum(axis=1)
-        # all weights zero but paths exist: choose uniformly (Flee)
-        probs = np.where(
-            (total > 0)[:, None], wgt / np.where(total > 0, total, 1.0)[:, None], valid / np.maximum(nvalid, 1)[:, None]
-        )
-        can = nvalid > 0
-        probs = np.where(can[:, None], probs, _first_only(probs.shape))
-        return paths, valid, probs, can
-
-    def _enter(self, starting: list[Hops]) -> Hops:
-        """People step onto hops (first slots of hops) and split between its travel modes;
-        multi-day hops go into the ring, the rest arrive today. One call for all of a wave's
-        starters: the cost here is per call, not per person."""
-        net = self.world.net
-        slots, counts, km_today = _concat(starting)
-        if self._multimode:
-            variants = net.hop_variants[slots]  # (k, V)
-            valid = variants >= 0
-            v = np.where(valid, variants, 0)
-            share = np.where(valid & self._slot_open[v], net.slot_share[v], 0.0)
-            total = share.sum(axis=1)
-            # if every mode of a hop is suspended, people keep its first mode's share: the link itself is open
-            share = np.where(
-                (total > 0)[:, None], share / np.where(total > 0, total, 1.0)[:, None], _first_only(share.shape)
-            )
-            split = self.streams["travel"].multinomial(counts, share)
-            k, j = np.nonzero(split)
-            slots, counts, km_today = v[k, j], split[k, j], km_today[k]
-        days = self.slot_days[slots]
-        later = days > 1
-        if later.any():
-            pos = (self.state.head + days[later] - 1) % self.ring
-            np.add.at(self.state.transit, (slots[later], pos), counts[later])
-        today = ~later
-        return slots[today], counts[today], km_today[today] + self.slot_km[slots[today]]
-
-    def _travel(self, wave: list[Hops]) -> None:
-        st, net = self.state, self.world.net
-        rng_move = self.streams["move"]
-        for _ in range(MAX_WAVES_PER_DAY):
-            wave = [w for w in wave if len(w[0])]
-            if not wave:
-                return
-            slots, counts, km = _concat(wave)
-            wave = []
-            starting: list[Hops] = []
-            link = net.slot_link[slots]
-            closed = ~self._link_open[link]
-            if closed.any():
-                # a link that closed meanwhile sends its travellers back to where they started
-                np.add.at(st.pop, net.link_src[link[closed]], counts[closed])
-                slots, counts, km, link = slots[~closed], counts[~closed], km[~closed], link[~closed]
-            node = net.link_dst[link]
-            np.add.at(st.arrivals, node, counts)  # passing through is arriving too
-            spare = km < self.slot_speed[slots]
-            nxt = net.slot_next[slots]
-            mid = nxt >= 0
-            # mid-plan travellers move on if they have distance to spare, else rest
-            if mid.any():
-                go = mid & spare
-                rest = mid & ~spare
-                np.add.at(st.resting, nxt[rest], counts[rest])
-                np.add.at(st.resting_place, node[rest], counts[rest])
-                if go.any():
-                    starting.append(self._follow(nxt[go], node[go], counts[go], km[go]))
-            end = ~mid
-            if end.any():
-                np.add.at(st.pop, node[end], counts[end])
-                again = end & spare
-                if again.any():
-                    n_again = counts[again]
-                    at = node[again]
-                    movers = rng_move.binomial(n_again, self._movechance[at])
-                    starting.extend(self._depart(at, movers, km[again]))
-            if starting:
-                wave.append(self._enter(starting))
-        raise RuntimeError("too many same-day hops; check for links of near-zero length")
-
-    def _follow(self, slots: IntArray, nodes: IntArray, counts: IntArray, km: FloatArray) -> Hops:
-        """People part-way along a plan take its next hop (returned for `_enter`), unless it
-        ends at a full camp or its link closed: those stay where they are."""
-        net, st = self.world.net, self.state
-        cap = self._cap_mult()
-        ok = self._link_open[net.slot_link[slots]]
-        if cap is not self._no_capacity:
-            dest = net.path_dest[net.slot_path[slots]]
-            ok &= ~(self._is_camp[dest] & (cap[dest] < 0.5))
-        if ok.all():
-            return slots, counts, km
-        np.add.at(st.pop, nodes[~ok], counts[~ok])
-        return slots[ok], counts[ok], km[ok]
-
-    # ----- the day ---------------------------------------------------------------------------
     def _spawn(self, t: int) -> None:
         st, w = self.state, self.world
         rng = self.streams["spawn"]
         n = int(w.spawn_total[t]) + st.spawn_debt
         if n > 0:
-            weights = self._spawn_weight
+            weights = self.movement.spawn_weight
             tot = weights.sum()
             if tot > 0:
                 new = rng.multinomial(n, weights / tot)
@@ -385,53 +116,27 @@ class Simulation:
         st.returned = np.zeros(L, dtype=np.int64)
         st.settled = np.zeros(L, dtype=np.int64)
         st.removed = np.zeros(L, dtype=np.int64)
-        self._update_places(t)
+        self.movement.start_day(t)
         self._spawn(t)
         view = DayView(self, t)
         for component in self._before:
             if component.active(t):
                 view.rng = self.streams[component.name]
                 component.before_moves(view)
-        self._movechance = np.clip(self._movechance * view.movechance_factor, 0.0, 1.0)
-        self._link_open = view.link_open
-        self._dest_factor = view.dest_factor
-        self._slot_open = view.slot_open
-        self._set_link_open(self._link_open)
-        self._choice_today = None  # scores, closures and policies are set for the day
-        # 1. decide: everyone staying somewhere may leave
-        movers = self.streams["move"].binomial(st.pop, self._movechance)
-        has = movers > 0
-        starting = self._depart(self._all_nodes[has], movers[has], np.zeros(int(has.sum())))
-        if st.resting.any():
-            s = np.flatnonzero(st.resting)
-            c = st.resting[s]
-            st.resting[s] = 0
-            st.resting_place[:] = 0
-            starting.append(self._follow(s, self._link_src_of_slot[s], c, np.zeros(len(s))))
-        wave = [self._enter(starting)] if starting else []
-        # 2. travel: today's arrivals from multi-day hops join same-day hops
-        arriving = st.transit[:, st.head]
-        s = np.flatnonzero(arriving)
-        if len(s):
-            wave.append((s, arriving[s].copy(), self.slot_last_km[s]))
-            st.transit[s, st.head] = 0
-        self._travel(wave)
+        self.movement.apply_levers(view.movechance_factor, view.link_open, view.dest_factor, view.slot_open)
+        self.movement.move()
         for component in self._after:
             if component.active(t):
                 view.rng = self.streams[component.name]
                 component.after_moves(view)
-        st.head = (st.head + 1) % self.ring
-        st.day += 1
+        self.movement.end_day()
 
     def resting_at(self) -> IntArray:
         """People part-way along a plan who stopped for the night, by the place where they are."""
-        return self.state.resting_place.copy()
+        return self.movement.resting_at()
 
     def in_transit_to(self) -> IntArray:
-        out = np.zeros(self.world.net.n_places, dtype=np.int64)
-        on = self.state.transit.sum(axis=1)
-        np.add.at(out, self._link_dst_of_slot, on)
-        return out
+        return self.movement.in_transit_to()
 
     def series(self) -> tuple[SeriesSpec, ...]:
         """Every per-place series of this run: the engine's, then each component's."""
@@ -452,43 +157,3 @@ class Simulation:
             for s in specs:
                 rec[s.name][t] = s.read(view)
         return DailyRecord(specs, rec)
-
-
-def _merge_groups(nodes: IntArray, movers: IntArray, km: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
-    """One row per (place, km travelled today), movers summed, rows without movers dropped.
-
-    People at the same place with the same distance left today are interchangeable, and the
-    sum of independent multinomials with the same probabilities is one multinomial of the
-    sum: merging them first changes nothing in law and saves most of the draws (same-day
-    arrivals reach a place by many hops at once).
-    """
-    keep = movers > 0
-    if not keep.all():
-        nodes, movers, km = nodes[keep], movers[keep], km[keep]
-    if len(nodes) < 2:
-        return nodes, movers, km
-    order = np.lexsort((km, nodes))
-    n, k = nodes[order], km[order]
-    first = np.empty(len(n), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(n[1:], n[:-1], out=first[1:])
-    first[1:] |= k[1:] != k[:-1]
-    idx = np.flatnonzero(first)
-    return n[idx], np.add.reduceat(movers[order], idx), k[idx]
-
-
-def _concat(parts: list[Hops]) -> Hops:
-    if len(parts) == 1:
-        return parts[0]
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-    )
-
-
-def _first_only(shape: tuple[int, ...]) -> FloatArray:
-    out = np.zeros(shape)
-    if shape[-1]:
-        out[..., 0] = 1.0
-    return out
