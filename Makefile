@@ -35,6 +35,7 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/compare_flee.py --jobs 2
 	$(BIN)/python bench/ensemble.py --members 1000 --compare 200 --workers 2
+	$(BIN)/python bench/versions.py --members 200 --repeats 7 --ensembles 3
 
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py

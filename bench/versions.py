@@ -9,8 +9,13 @@ alike. Measured for the built-in caravan-2023:
 
 * cold run: `python -m borderflow.cli run --out TMP` as a new process (imports included),
   median of --repeats;
-* warm run: `borderflow.run()` again in a process that has run it once, median;
-* ensemble: --members members on --workers local processes, end to end, once each.
+* warm run: `borderflow.run()` again in a process that has run it once, CPU seconds of
+  that process, median;
+* ensemble: --members members on --workers local processes, end to end, median of
+  --ensembles alternating runs;
+
+each also as CPU seconds of the child processes (workers included), which the load of a
+shared machine moves far less than wall time.
 
 Prints a Markdown table and writes `bench/results/versions.json`. Quote the ratios: the
 machines are shared and absolute seconds move with the load.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +45,7 @@ sc = borderflow.load_scenario("caravan-2023")
 borderflow.run(sc, seed=1)
 times = []
 for k in range(int(sys.argv[1])):
-    t0 = time.perf_counter(); borderflow.run(sc, seed=2 + k); times.append(time.perf_counter() - t0)
+    t0 = time.process_time(); borderflow.run(sc, seed=2 + k); times.append(time.process_time() - t0)
 print(sorted(times)[len(times) // 2])
 """
 
@@ -65,22 +71,31 @@ def _env(src: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def _cold(src: Path, out: Path) -> float:
-    t0 = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds of this process's finished children (workers included): unlike wall time,
+    hardly moved by what else the shared machine runs."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _cold(src: Path, out: Path) -> tuple[float, float]:
+    t0, c0 = time.perf_counter(), _cpu()
     subprocess.run(
         [sys.executable, "-m", "borderflow.cli", "run", "--out", str(out)],
         env=_env(src),
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu() - c0
 
 
-def _script(src: Path, code: str, *args: str) -> float:
+def _script(src: Path, code: str, *args: str) -> tuple[float, float]:
+    """The figure the script prints (wall seconds), and the CPU seconds the whole child took."""
+    c0 = _cpu()
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], env=_env(src), check=True, capture_output=True, text=True
     )
-    return float(proc.stdout.strip().splitlines()[-1])
+    return float(proc.stdout.strip().splitlines()[-1]), _cpu() - c0
 
 
 def main() -> None:
@@ -89,24 +104,34 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--ensembles", type=int, default=3, help="ensemble runs per version, alternating")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bf-versions-") as tmp:
         old = Path(tmp) / "before"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.before], check=True)
         try:
             sources = {"before": old / "src", "after": REPO / "src"}
-            cold: dict[str, list[float]] = {k: [] for k in sources}
+            cold: dict[str, list[tuple[float, float]]] = {k: [] for k in sources}
+            ens: dict[str, list[tuple[float, float]]] = {k: [] for k in sources}
             for i in range(args.repeats):  # alternate, so load changes hit both
                 for name, src in sources.items():
                     cold[name].append(_cold(src, Path(tmp) / f"run-{name}-{i}"))
-            warm = {name: _script(src, WARM, str(args.repeats)) for name, src in sources.items()}
-            ens = {name: _script(src, ENSEMBLE, str(args.members), str(args.workers)) for name, src in sources.items()}
+            warm = {name: _script(src, WARM, str(args.repeats))[0] for name, src in sources.items()}
+            for _ in range(args.ensembles):
+                for name, src in sources.items():
+                    ens[name].append(_script(src, ENSEMBLE, str(args.members), str(args.workers)))
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
     rows: dict[str, Any] = {
-        "cold run s (median)": {k: statistics.median(v) for k, v in cold.items()},
-        "warm run s (median)": warm,
-        f"{args.members}-member ensemble s": ens,
+        "cold run, wall s (median)": {k: statistics.median(w for w, _ in v) for k, v in cold.items()},
+        "cold run, CPU s (median)": {k: statistics.median(c for _, c in v) for k, v in cold.items()},
+        "warm run, CPU s (median)": warm,
+        f"{args.members}-member ensemble, wall s (median)": {
+            k: statistics.median(w for w, _ in v) for k, v in ens.items()
+        },
+        f"{args.members}-member ensemble, CPU s (median)": {
+            k: statistics.median(c for _, c in v) for k, v in ens.items()
+        },
     }
     print(f"| caravan-2023 | before ({args.before}) | after (working tree) | after / before |")
     print("|---|---|---|---|")

@@ -83,7 +83,26 @@ class BorderSystem(Component):
     after_rank = 0
 
     def __init__(self, spec: BorderSpec, index: dict[str, int], link_dst: IntArray, days: int, hasten: int) -> None:
-        self.spec = spec
+        # compiled once: the daily step reads these, never the scenario's spec
+        self.names = (
+            tuple(p.place for p in spec.ports),
+            tuple(x.place for x in spec.sectors),
+            tuple(c.place for c in spec.cities),
+        )
+        self.city_movechance = spec.city_movechance
+        self.port_weight, self.sector_weight, self.patience_days = (
+            spec.port_weight,
+            spec.sector_weight,
+            spec.patience_days,
+        )
+        self.appointments_per_day = spec.appointments_per_day
+        rule = spec.staff_rule
+        # (backlog that pulls officers, backlog that releases them, officers moved a day), or None
+        self.staff_rule = (
+            None
+            if rule is None
+            else (float(rule.backlog_threshold), float(rule.release_threshold), int(rule.officers_per_day))
+        )
         self.h = hasten
         self.port = np.array([index[p.place] for p in spec.ports], dtype=np.int64)
         self.port_city = np.array([index[p.city] for p in spec.ports], dtype=np.int64)
@@ -119,13 +138,8 @@ class BorderSystem(Component):
         }
 
     def result(self) -> BorderRecord:
-        spec = self.spec
-        return BorderRecord(
-            ports=tuple(p.place for p in spec.ports),
-            sectors=tuple(x.place for x in spec.sectors),
-            cities=tuple(c.place for c in spec.cities),
-            arrays=self.record,
-        )
+        ports, sectors, cities = self.names
+        return BorderRecord(ports=ports, sectors=sectors, cities=cities, arrays=self.record)
 
     # ----- before people move -------------------------------------------------------------
     def levers(self) -> BorderDay:
@@ -135,18 +149,18 @@ class BorderSystem(Component):
 
     def before_moves(self, view: DayView) -> None:
         """Set today's move chances, port attractiveness and closed ports (after policies spoke)."""
-        st, spec = self.state, self.spec
+        st = self.state
         assert isinstance(view.border, BorderDay)
         st.today = view.border
         st.closed = (self._on_duty() < self.min_officers) | st.today.forced_closed | (self.port_capacity <= 0)
-        view.set_move_chance(self.city, spec.city_movechance)
+        view.set_move_chance(self.city, self.city_movechance)
         view.set_move_chance(self.sector, 0.0)  # people in custody do not walk away
         view.set_move_chance(self.port, np.where(st.closed, 1.0, 0.0))  # a closed port's queue chooses again
         cap = self._port_capacity()
         with np.errstate(divide="ignore", invalid="ignore"):
             wait = np.where(cap > 0, view.people_at(self.port) / cap, np.inf)
-        view.scale_destination(self.port, spec.port_weight / (1.0 + wait / spec.patience_days))
-        view.scale_destination(self.sector, spec.sector_weight)
+        view.scale_destination(self.port, self.port_weight / (1.0 + wait / self.patience_days))
+        view.scale_destination(self.sector, self.sector_weight)
         for p in np.flatnonzero(st.closed):
             view.close_links(self.links_into_port[p])
 
@@ -223,9 +237,9 @@ class BorderSystem(Component):
         takers = self.port_appt & ~st.closed
         n = int(takers.sum())
         appt = np.zeros(len(self.port), dtype=np.int64)
-        if n == 0 or self.spec.appointments_per_day <= 0:
+        if n == 0 or self.appointments_per_day <= 0:
             return appt
-        per_port = self.spec.appointments_per_day * st.today.quota_factor / self.h / n
+        per_port = self.appointments_per_day * st.today.quota_factor / self.h / n
         for p in np.flatnonzero(takers):
             city = int(self.port_city[p])
             k = min(int(view.people_at(city)), int(_whole(np.array([per_port]), view.rng)[0]))
@@ -258,23 +272,23 @@ class BorderSystem(Component):
         return out
 
     def _staff_rule(self, backlog_units: IntArray) -> None:
-        rule = self.spec.staff_rule
-        if rule is None:
+        if self.staff_rule is None:
             return
+        pull_above, release_below, per_day = self.staff_rule
         st = self.state
         backlog = backlog_units * self.h
         for s, ports in enumerate(self._ports_of_sector):
             if len(ports) == 0:
                 continue
-            if backlog[s] > rule.backlog_threshold:
-                for _ in range(rule.officers_per_day):  # one at a time from the best-staffed port
+            if backlog[s] > pull_above:
+                for _ in range(per_day):  # one at a time from the best-staffed port
                     p = ports[np.argmax(st.officers[ports])]
                     if st.officers[p] == 0:
                         break
                     st.officers[p] -= 1
                     st.pulled[p] += 1
-            elif backlog[s] < rule.release_threshold:
-                for _ in range(rule.officers_per_day):  # back to the port that misses most
+            elif backlog[s] < release_below:
+                for _ in range(per_day):  # back to the port that misses most
                     lent = ports[st.pulled[ports] > 0]
                     if len(lent) == 0:
                         break

@@ -43,16 +43,22 @@ class CaravanSystem(Component):
     after_rank = 100
 
     def __init__(self, scenario: Scenario, index: dict[str, int], hasten: int) -> None:
-        self.specs: list[CaravanSpec] = list(scenario.caravans)
+        # compiled once: the daily step reads arrays, never the scenario's specs
+        specs: list[CaravanSpec] = list(scenario.caravans)
+        self.names = tuple(c.name for c in specs)
         self.h = hasten
         self.index = index
-        self.start_day = np.array([scenario.day_of(c.date) for c in self.specs], dtype=np.int64)
-        self.route = [np.array([index[p] for p in c.route], dtype=np.int64) for c in self.specs]
+        self.start_day = np.array([scenario.day_of(c.date) for c in specs], dtype=np.int64)
+        self.size0 = np.array([c.size / hasten for c in specs])  # in simulated units
+        self.route = [np.array([index[p] for p in c.route], dtype=np.int64) for c in specs]
+        self.stop_days = [np.array([c.stops.get(p, 0) for p in c.route], dtype=np.int64) for c in specs]
+        self.pace = np.array([c.pace_km_per_day for c in specs])
+        self.rest_every = np.array([c.rest_every_days for c in specs], dtype=np.int64)
+        self.join_share = np.array([c.join_share_per_day for c in specs])
+        self.leave_share = np.array([c.leave_share_per_day for c in specs])
         km = {frozenset((r.a, r.b)): r.distance_km for r in scenario.routes}
-        self.leg_km = [
-            np.array([km[frozenset(ab)] for ab in zip(c.route, c.route[1:], strict=False)]) for c in self.specs
-        ]
-        n, T = len(self.specs), scenario.days
+        self.leg_km = [np.array([km[frozenset(ab)] for ab in zip(c.route, c.route[1:], strict=False)]) for c in specs]
+        n, T = len(specs), scenario.days
         self.state = CaravanState(
             members=np.zeros(n, dtype=np.int64),
             leg=np.zeros(n, dtype=np.int64),
@@ -100,40 +106,40 @@ class CaravanSystem(Component):
 
     def before_moves(self, view: DayView) -> None:
         st, t, rng = self.state, view.day, view.rng
-        for c, spec in enumerate(self.specs):
+        for c in range(len(self.names)):
             if t == self.start_day[c]:
-                size = spec.size / self.h
+                size = float(self.size0[c])
                 st.members[c] = int(np.floor(size) + (rng.random() < size - np.floor(size)))
                 view.tally("spawned", self.where(c), int(st.members[c]))
                 st.active[c] = True
-                st.resting[c] = spec.stops.get(spec.route[0], 0)
+                st.resting[c] = self.stop_days[c][0]
             if not st.active[c]:
                 continue
             here = self.where(c)
-            leavers = int(rng.binomial(st.members[c], spec.leave_share_per_day))
-            joiners = int(rng.binomial(view.people_at(here), spec.join_share_per_day))
+            leavers = int(rng.binomial(st.members[c], float(self.leave_share[c])))
+            joiners = int(rng.binomial(view.people_at(here), float(self.join_share[c])))
             st.members[c] += joiners - leavers
             view.remove(here, joiners)
             view.release(here, leavers)
-            self._walk(c, spec)
+            self._walk(c)
             if st.leg[c] == len(self.route[c]) - 1:
                 self._end(c, view)
 
-    def _walk(self, c: int, spec: CaravanSpec) -> None:
+    def _walk(self, c: int) -> None:
         st = self.state
         if st.resting[c] > 0:
             st.resting[c] -= 1
             return
-        if spec.rest_every_days and st.walked_days[c] == spec.rest_every_days:
+        if self.rest_every[c] and st.walked_days[c] == self.rest_every[c]:
             st.walked_days[c] = 0  # a regular rest day
             return
         st.walked_days[c] += 1
-        st.km[c] += spec.pace_km_per_day
+        st.km[c] += self.pace[c]
         legs = self.leg_km[c]
         while st.leg[c] < len(legs) and st.km[c] >= legs[st.leg[c]]:
             st.km[c] -= legs[st.leg[c]]
             st.leg[c] += 1
-            stop = spec.stops.get(spec.route[st.leg[c]], 0)
+            stop = self.stop_days[c][st.leg[c]]
             if stop:
                 st.resting[c] = stop
                 st.walked_days[c] = 0  # a stop counts as rest
@@ -143,8 +149,8 @@ class CaravanSystem(Component):
     def record(self, t: int) -> None:
         st = self.state
         self.size[t] = st.members * self.h
-        for c in range(len(self.specs)):
+        for c in range(len(self.names)):
             self.place[t, c] = self.where(c) if st.active[c] else -1
 
     def result(self) -> CaravanRecord:
-        return CaravanRecord(tuple(c.name for c in self.specs), self.size, self.place)
+        return CaravanRecord(self.names, self.size, self.place)
