@@ -118,6 +118,22 @@ def rows(path: Path, *, required: bool = True, expected: str = "CSV rows") -> It
         raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
 
 
+def _lines(path: Path, expected: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, stripped cells) of every row with a non-empty cell; errors name the
+    file and line."""
+    text = read_text(path, expected)
+    if not text.strip():
+        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for cells in reader:
+            stripped = [c.strip() for c in cells]
+            if any(stripped):
+                yield reader.line_num, stripped
+    except csv.Error as exc:
+        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+
+
 def flee_rows(path: Path, positional: int, expected: str) -> tuple[list[str], list[Row]]:
     """Rows of a Flee input file read by Flee's own rule, and the names of its attribute columns.
 
@@ -125,24 +141,14 @@ def flee_rows(path: Path, positional: int, expected: str) -> tuple[list[str], li
     header detection, so a file may have no header at all. The first skipped '#' row with
     more than `positional` cells names the attribute columns after the positional ones.
     """
-    text = read_text(path, expected)
-    if not text.strip():
-        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
-    reader = csv.reader(io.StringIO(text))
     attributes: list[str] | None = None
     data: list[Row] = []
-    try:
-        for cells in reader:
-            stripped = [c.strip() for c in cells]
-            if not any(stripped):
-                continue
-            if stripped[0].startswith("#"):
-                if attributes is None and len(stripped) > positional:
-                    attributes = [c.lstrip("#").strip().strip('"').strip() for c in stripped[positional:]]
-                continue
-            data.append(Row(path, reader.line_num, stripped))
-    except csv.Error as exc:
-        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
+    for line, cells in _lines(path, expected):
+        if cells[0].startswith("#"):
+            if attributes is None and len(cells) > positional:
+                attributes = [c.lstrip("#").strip().strip('"').strip() for c in cells[positional:]]
+            continue
+        data.append(Row(path, line, cells))
     return attributes or [], data
 
 
@@ -154,26 +160,15 @@ def header_and_rows(
     With `header_if`, the first row is a header only if its first cell passes the test;
     otherwise the header is empty and every row is data. `expected` says what the file holds.
     """
-    text = read_text(path, expected)
-    if not text.strip():
-        raise ScenarioError(path, "line 1", f"file is empty; expected {expected}")
-    reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     data: list[Row] = []
-    try:
-        for cells in reader:
-            stripped = [c.strip() for c in cells]
-            if not any(stripped):
+    for line, cells in _lines(path, expected):
+        if header is None:
+            if header_if is None or header_if(cells[0]):
+                header = [c.lstrip("#").strip().lower() for c in cells]
                 continue
-            if header is None:
-                if header_if is None or header_if(stripped[0]):
-                    header = [c.lstrip("#").strip().lower() for c in stripped]
-                    continue
-                header = []
-            if stripped[0].startswith("#"):
-                continue
-            data.append(Row(path, reader.line_num, stripped))
-    except csv.Error as exc:
-        raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
-    assert header is not None
-    return header, data
+            header = []
+        if cells[0].startswith("#"):
+            continue
+        data.append(Row(path, line, cells))
+    return header or [], data
