@@ -130,6 +130,7 @@ class Simulation:
                 view.rng = self.streams[component.name]
                 component.after_moves(view)
         self.movement.end_day()
+        self.today = view  # the day as components saw it, for the recorder
 
     def resting_at(self) -> IntArray:
         """People part-way along a plan who stopped for the night, by the place where they are."""
@@ -153,7 +154,6 @@ class Simulation:
         rec = {s.name: np.zeros((T, L), dtype=np.int64) for s in specs}
         for t in range(T):
             self.step()
-            view = DayView(self, t)
             for s in specs:
-                rec[s.name][t] = s.read(view)
+                rec[s.name][t] = s.read(self.today)
         return DailyRecord(specs, rec)

@@ -368,8 +368,10 @@ def verify(folder: str | Path) -> dict[str, Any]:
     commit first, if the folder holds nothing else); returns the manifest. A ScenarioError
     if there is no manifest, ResultsDiffer if any file is missing or differs."""
     folder = Path(folder)
-    if (folder / COMMIT).is_dir() and _owned_now(folder) and not foreign_entries(folder, _owned_now(folder)):
-        roll_forward(folder)
+    if (folder / COMMIT).is_dir():
+        owned = _owned_now(folder)
+        if owned and not foreign_entries(folder, owned):
+            roll_forward(folder)
     manifest = read_manifest_of(folder)
     if manifest is None:
         raise ScenarioError(folder / MANIFEST, None, "not found; expected a results folder written by borderflow")
