@@ -468,3 +468,16 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_the_umask_is_read_without_being_changed() -> None:
+    # results get the user's permissions; reading the umask must not set it (threads race on it)
+    from borderflow.files import current_umask, user_mode
+
+    old = os.umask(0o027)
+    try:
+        assert current_umask() == 0o027
+        assert user_mode(0o666) == 0o640
+        assert os.umask(0o027) == 0o027  # still the user's, not a value left by the read
+    finally:
+        os.umask(old)

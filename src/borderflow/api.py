@@ -34,11 +34,7 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
         raise ScenarioError(
             scenario.name, "seed", f"{short_repr(seed)}; expected a whole number >= 0 and <= {MAX_SEED}"
         )
-    policy = scenario.default_policy if policy is None else policy
-    policy = None if policy == "none" else policy
-    if policy is not None and policy not in scenario.policies:
-        known = ", ".join(scenario.policies) or "none defined"
-        raise ScenarioError(scenario.name, "policies", f"no policy package {policy!r}; expected one of: {known}")
+    policy = scenario.package(policy, "policies")
     t0 = time.perf_counter()
     world = compile_world(scenario)
     policies = build_policies(scenario.policies[policy], world) if policy is not None else []
@@ -60,7 +56,7 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
 def declared_series(scenario: Scenario, policy: str | None = None) -> tuple[SeriesSpec, ...]:
     """The per-place series a run of this scenario (and policy package) records, known before
     running it: the engine's and its components' declarations."""
-    policy = scenario.default_policy if policy is None else policy
+    policy = scenario.package(policy, "policies")
     world = compile_world(scenario)
-    specs = scenario.policies[policy] if policy not in (None, "none") and policy in scenario.policies else []
+    specs = scenario.policies[policy] if policy is not None else []
     return Simulation(world, scenario.seed, build_policies(specs, world)).series()

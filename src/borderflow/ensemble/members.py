@@ -19,7 +19,7 @@ from borderflow.results.result import Result
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.native import scenario_from_data
-from borderflow.scenario.uncertainty_specs import UncertainParameter, get_path, set_path
+from borderflow.scenario.uncertainty_specs import get_path, set_path
 
 Series = dict[str, NDArray[np.float64]]
 
@@ -31,24 +31,6 @@ class Member:
     index: int
     seed: int
     values: dict[str, float]
-
-
-def check_parameters(scenario: Scenario, params: list[UncertainParameter] | None = None) -> None:
-    """Every parameter names a numeric field of the scenario (else a ScenarioError naming it)."""
-    data = scenario.model_dump(mode="json")
-    for i, p in enumerate(scenario.uncertain if params is None else params):
-        try:
-            value = get_path(data, p.path)
-        except (KeyError, IndexError, TypeError):
-            raise ScenarioError(
-                scenario.name,
-                f"uncertain[{i}].path",
-                f"{p.path!r} names no field of this scenario; expected a numeric field",
-            ) from None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(
-                scenario.name, f"uncertain[{i}].path", f"{p.path!r} holds {value!r}; expected a numeric field"
-            )
 
 
 def member_scenario(base: dict[str, Any], member: Member) -> Scenario:

@@ -12,7 +12,7 @@ import numpy as np
 from borderflow import __version__, interrupts
 from borderflow.ensemble.design import Design, sample
 from borderflow.ensemble.executors import Executor, SerialExecutor
-from borderflow.ensemble.members import Member, Series, check_parameters, member_scenario, run_member
+from borderflow.ensemble.members import Member, Series, member_scenario, run_member
 from borderflow.ensemble.store import (
     finished,
     member_path,
@@ -31,7 +31,6 @@ from borderflow.scenario.model import Scenario
 
 def plan(scenario: Scenario, n: int, design: Design = "lhs", seed: int | None = None) -> list[Member]:
     """Member i gets seed base + i and the i-th design row."""
-    check_parameters(scenario)
     base = scenario.seed if seed is None else seed
     values = sample(scenario.uncertain, n, design, base)
     paths = [p.path for p in scenario.uncertain]
@@ -74,10 +73,7 @@ def run_ensemble(
             )
     path = out.path
     # the package actually run: None = the scenario's default_policy; "none" = no package
-    policy = (scenario.default_policy or "none") if policy is None else policy
-    if policy != "none" and policy not in scenario.policies:
-        known = ", ".join(scenario.policies) or "none defined"
-        raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
+    policy = scenario.package(policy, "--policy") or "none"
     _check_size(n, seed)
     members = plan(scenario, n, design, seed)
     interrupts.check()  # planning can take seconds (imports); a pool may be recording Ctrl-C

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from borderflow import faults
-from borderflow.results.folder import MANIFEST, TEMPORARY_PREFIX, sha256, write_file_atomically
+from borderflow.files import TEMPORARY_PREFIX, write_file_atomically
+from borderflow.results.folder import MANIFEST, sha256
 from borderflow.scenario.errors import ScenarioError
 
 # What an ensemble folder may hold besides the files its manifest lists with their digests.

@@ -32,14 +32,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from borderflow.files import TEMPORARY_PREFIX, fsync_path, user_mode, write_file_atomically, write_problem
 from borderflow.scenario.errors import ScenarioError
 
 MANIFEST = "manifest.json"
 STAGING = ".borderflow-staging"
 COMMIT = ".borderflow-commit"
 RESERVED = (STAGING, COMMIT)
-# a results folder's own name, and the prefix of its temporary files (member files, single files)
-TEMPORARY_PREFIX = ".tmp-"
 _PLAIN_NAME = re.compile(r"[^\x00-\x1f\x7f/\\]{1,128}")
 
 
@@ -77,13 +76,6 @@ def shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(path)
-
-
-def _default_mode(kind: int) -> int:
-    """The permissions the user's umask gives a new file (0o666) or folder (0o777)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return kind & ~mask
 
 
 def read_manifest_of(folder: Path) -> dict[str, Any] | None:
@@ -207,17 +199,17 @@ class OutputFolder:
         list are removed; nothing else in the folder is touched."""
         staging = self.path / STAGING
         shutil.rmtree(staging, ignore_errors=True)  # ours: left by a run killed before it committed
-        staging.mkdir(mode=_default_mode(0o777))
+        staging.mkdir(mode=user_mode(0o777))
         try:
             yield staging
             new = read_manifest_of(staging)
             if new is None:
                 raise RuntimeError("staged results have no manifest")  # a bug, not bad input
             for name in [*new.get("files", {}), MANIFEST]:
-                _fsync(staging / name)
-            _fsync(staging)
+                fsync_path(staging / name)
+            fsync_path(staging)
             os.replace(staging, self.path / COMMIT)  # the commit point
-            _fsync(self.path)
+            fsync_path(self.path)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -226,29 +218,6 @@ class OutputFolder:
     def write_file(self, name: str, write: Callable[[Path], object]) -> Path:
         """Write one file atomically (`write` fills a temporary path, renamed into place)."""
         return write_file_atomically(self.path / name, write)
-
-
-def write_file_atomically(path: Path, write: Callable[[Path], object]) -> Path:
-    """Fill a temporary file beside `path` with `write(tmp)`, then rename it into place, so
-    a reader sees the old file or the complete new one. Gets the user's normal permissions."""
-    tmp = path.with_name(f"{TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
-    try:
-        write(tmp)
-        os.chmod(tmp, _default_mode(0o666))
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def roll_forward(folder: Path) -> None:
@@ -272,7 +241,7 @@ def roll_forward(folder: Path) -> None:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 (folder / name).unlink()
     os.replace(commit / MANIFEST, folder / MANIFEST)
-    _fsync(folder)
+    fsync_path(folder)
     shutil.rmtree(commit, ignore_errors=True)
 
 
@@ -307,7 +276,7 @@ def claim(path: str | Path, option: str = "--out") -> OutputFolder:
         missing = [folder, *(p for p in folder.parents if not p.exists())]
         missing = missing[: next((i for i, p in enumerate(missing) if p.exists()), len(missing))]
         try:
-            folder.mkdir(parents=True, mode=_default_mode(0o777))
+            folder.mkdir(parents=True, mode=user_mode(0o777))
             created = missing
         except FileExistsError:
             pass  # another process made it just now: checked below like any existing folder
@@ -342,12 +311,8 @@ def claim(path: str | Path, option: str = "--out") -> OutputFolder:
 
 
 def _check_writable(folder: Path, text: str, option: str) -> None:
-    probe = folder / f"{TEMPORARY_PREFIX}{os.getpid()}-probe"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise _refuse(text, option, f"cannot be written ({exc.strerror or exc}); {EXPECTED}") from None
+    if (exc := write_problem(folder)) is not None:
+        raise _refuse(text, option, f"cannot be written ({exc.strerror or exc}); {EXPECTED}")
 
 
 def _owned_now(folder: Path) -> dict[str, Any] | None:

@@ -18,9 +18,10 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
+from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
-from borderflow.scenario.uncertainty_specs import UncertainParameter, get_path
+from borderflow.scenario.uncertainty_specs import UncertainParameter, numeric_field_problem
 
 
 class Strict(Plain):
@@ -373,13 +374,20 @@ class Scenario(Strict):
         if self.uncertain:
             data = self.model_dump(mode="json", exclude={"uncertain", "notes"})
             for i, u in enumerate(self.uncertain):
-                try:
-                    value = get_path(data, u.path)
-                except (KeyError, IndexError, TypeError):
-                    raise ValueError(f"uncertain[{i}].path: {u.path!r} names no field of this scenario") from None
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"uncertain[{i}].path: {u.path!r} holds {value!r}; expected a numeric field")
+                if (problem := numeric_field_problem(data, u.path)) is not None:
+                    raise ValueError(f"uncertain[{i}].path: {problem}")
         return self
+
+    def package(self, policy: str | None, option: str = "policy") -> str | None:
+        """The policy package a run uses: None = `default_policy`, "none" = no package (None is
+        returned); a name the scenario does not define is a ScenarioError naming `option`."""
+        policy = self.default_policy if policy is None else policy
+        if policy is None or policy == "none":
+            return None
+        if policy not in self.policies:
+            known = ", ".join(self.policies) or "none defined"
+            raise ScenarioError(self.name, option, f"no policy package {policy!r}; expected one of: {known}")
+        return policy
 
     def _check_requirements(self, field: str, spec: AnyPolicy, caravans: set[str]) -> None:
         """What a lever declares it needs of the scenario (its `requires`), and the ports and

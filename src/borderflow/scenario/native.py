@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import stat
-import tempfile
 import typing
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from borderflow.files import write_file_atomically, write_problem
 from borderflow.scenario.errors import ScenarioError, validation_problem
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.yamlfile import load_mapping
@@ -125,11 +124,10 @@ def check_native_target(path: str | Path, option: str = "--output") -> Path:
     parent = path.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        probe = parent / f".tmp-{os.getpid()}-probe"
-        probe.write_bytes(b"")
-        probe.unlink()
     except OSError as exc:
         raise ScenarioError(path, option, f"cannot be written ({exc.strerror or exc}); {expected}") from None
+    if (problem := write_problem(parent)) is not None:
+        raise ScenarioError(path, option, f"cannot be written ({problem.strerror or problem}); {expected}")
     return path
 
 
@@ -137,16 +135,5 @@ def write_native(scenario: Scenario, path: str | Path) -> None:
     """Write atomically: a crash leaves the old file or the complete new one. Refuses to
     replace a file borderflow did not write."""
     path = check_native_target(path, "path")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(scenario_to_yaml(scenario))
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # the user's normal permissions, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = scenario_to_yaml(scenario)
+    write_file_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -105,6 +105,18 @@ def get_path(data: Any, path: str) -> Any:
     return node
 
 
+def numeric_field_problem(data: Any, path: str) -> str | None:
+    """Why `path` is not a numeric field of the scenario's plain data (None when it is): the one
+    check behind `uncertain:` paths, ensemble members and calibration parameters."""
+    try:
+        value = get_path(data, path)
+    except (KeyError, IndexError, TypeError):
+        return f"{path!r} names no field of this scenario; expected a numeric field"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{path!r} holds {value!r}; expected a numeric field"
+    return None
+
+
 def set_path(data: Any, path: str, value: Any) -> None:
     """Set the value at `path` in the scenario's plain data, in place."""
     steps = _steps(path)
