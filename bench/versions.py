@@ -10,7 +10,9 @@ alike. Measured for the built-in caravan-2023:
 * cold run: `python -m borderflow.cli run --out TMP` as a new process (imports included),
   median of --repeats;
 * warm run: `borderflow.run()` again in a process that has run it once, CPU seconds of
-  that process, median;
+  that process, median of 8 runs, in --repeats alternating processes (median of those);
+* ensemble member: the same for one ensemble member (`run_member`, talks-27-dec: a
+  member's parameters applied, the run, its outputs reduced), the cost an ensemble multiplies;
 * ensemble: --members members on --workers local processes, end to end, median of
   --ensembles alternating runs;
 
@@ -46,6 +48,21 @@ borderflow.run(sc, seed=1)
 times = []
 for k in range(int(sys.argv[1])):
     t0 = time.process_time(); borderflow.run(sc, seed=2 + k); times.append(time.process_time() - t0)
+print(sorted(times)[len(times) // 2])
+"""
+
+MEMBER = """
+import sys, time
+from borderflow.ensemble.members import run_member
+from borderflow.ensemble.runner import plan
+from borderflow.scenario import load_scenario
+sc = load_scenario("caravan-2023")
+base = sc.model_dump(mode="json")
+members = plan(sc, int(sys.argv[1]) + 1, "lhs", 1)
+run_member(base, "talks-27-dec", members[0])
+times = []
+for m in members[1:]:
+    t0 = time.process_time(); run_member(base, "talks-27-dec", m); times.append(time.process_time() - t0)
 print(sorted(times)[len(times) // 2])
 """
 
@@ -116,7 +133,12 @@ def main() -> None:
             for i in range(args.repeats):  # alternate, so load changes hit both
                 for name, src in sources.items():
                     cold[name].append(_cold(src, Path(tmp) / f"run-{name}-{i}"))
-            warm = {name: _script(src, WARM, str(args.repeats))[0] for name, src in sources.items()}
+            warm: dict[str, list[float]] = {k: [] for k in sources}
+            member: dict[str, list[float]] = {k: [] for k in sources}
+            for _ in range(args.repeats):  # in-process CPU per run, alternating processes
+                for name, src in sources.items():
+                    warm[name].append(_script(src, WARM, "8")[0])
+                    member[name].append(_script(src, MEMBER, "8")[0])
             for _ in range(args.ensembles):
                 for name, src in sources.items():
                     ens[name].append(_script(src, ENSEMBLE, str(args.members), str(args.workers)))
@@ -125,7 +147,8 @@ def main() -> None:
     rows: dict[str, Any] = {
         "cold run, wall s (median)": {k: statistics.median(w for w, _ in v) for k, v in cold.items()},
         "cold run, CPU s (median)": {k: statistics.median(c for _, c in v) for k, v in cold.items()},
-        "warm run, CPU s (median)": warm,
+        "warm run, CPU s (median)": {k: statistics.median(v) for k, v in warm.items()},
+        "ensemble member (talks-27-dec), CPU s (median)": {k: statistics.median(v) for k, v in member.items()},
         f"{args.members}-member ensemble, wall s (median)": {
             k: statistics.median(w for w, _ in v) for k, v in ens.items()
         },
