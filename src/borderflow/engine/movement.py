@@ -11,6 +11,7 @@ movement can be compiled or swapped without touching the components or the recor
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ from borderflow.network.graph import BoolArray, FloatArray, IntArray
 Hops = tuple[IntArray, IntArray, FloatArray]  # slots, people on each, km each has covered today
 
 MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
+_DAY_CHUNK = 1 << 20  # (places x paths) entries computed at once for the day's choice table
 
 
 @dataclass
@@ -75,9 +77,7 @@ class Movement:
         )
         self._rules = rules
         self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
-        self._path_valid = net.origin_paths >= 0
-        self._origin_paths = np.where(self._path_valid, net.origin_paths, 0)
-        self._n_paths = self._path_valid.sum(axis=1)
+        self._n_paths = net.origin_count
         self._any_capacity = bool((world.capacity > 0).any())
         self._no_capacity = np.ones(net.n_places)
         self._cap_places = np.flatnonzero(world.capacity > 0)
@@ -90,7 +90,7 @@ class Movement:
         self._path_open = np.ones(len(net.path_km), dtype=np.bool_)
         self._is_camp = np.zeros(L, dtype=np.bool_)
         self._all_nodes = np.arange(L, dtype=np.int64)
-        self._choice_today: tuple[IntArray, BoolArray, FloatArray, BoolArray] | None = None
+        self._choice_today: tuple[FloatArray, BoolArray] | None = None  # per path, per place: see _day_choice
 
     def move(self) -> None:
         """Everyone staying decides; everyone on the road travels (same-day hops included)."""
@@ -157,8 +157,11 @@ class Movement:
         self._link_open = w.link_open[t].copy()  # components may close more; paths follow in apply_levers()
 
     def _set_link_open(self, open_l: BoolArray) -> None:
-        links = self.world.net.path_links
-        self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
+        if open_l.all():
+            self._path_open = np.ones(len(self.world.net.path_km), dtype=np.bool_)  # most days: no (P, H) pass
+        else:
+            links = self.world.net.path_links
+            self._path_open = np.asarray(np.where(links >= 0, open_l[np.maximum(links, 0)], True).all(axis=1))
         self._link_open = open_l
 
     def link_open_today(self) -> BoolArray:
@@ -210,14 +213,11 @@ class Movement:
         if cap is self._no_capacity:
             # no capacities: the choice at a place is the same all day, whoever arrives
             if self._choice_today is None:
-                self._choice_today = self._choice(self._all_nodes, self._origin_paths.shape[1], cap)
-            all_paths, all_valid, all_probs, all_can = self._choice_today
-            paths, valid, probs, can = (
-                all_paths[nodes, :width],
-                all_valid[nodes, :width],
-                all_probs[nodes, :width],
-                all_can[nodes],
-            )
+                self._choice_today = self._day_choice(cap)
+            path_probs, can = self._choice_today
+            paths, valid = self._paths_at(nodes, width)
+            can = can[nodes]
+            probs = np.where(can[:, None], np.where(valid, path_probs[paths], 0.0), _first_only(paths.shape))
         else:
             paths, valid, probs, can = self._choice(nodes, width, cap)
         if not can.all():
@@ -236,14 +236,43 @@ class Movement:
         k, j = np.nonzero(counts)
         return [(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
 
+    def _paths_at(self, nodes: IntArray, width: int) -> tuple[IntArray, BoolArray]:
+        """The paths from `nodes`, one row each (k, width), and which are open (0 past a row's end)."""
+        net = self.world.net
+        col = np.arange(width)
+        exists = col < self._n_paths[nodes][:, None]
+        paths = np.where(exists, net.origin_start[nodes][:, None] + col, 0)
+        return paths, exists & self._path_open[paths]
+
+    def _day_choice(self, cap: FloatArray) -> tuple[FloatArray, BoolArray]:
+        """The choice at every place for the whole day (when nothing changes within it): each
+        path's probability and whether each place has an open path. Computed in groups of
+        places with similar numbers of paths, so memory stays near the number of paths."""
+        net = self.world.net
+        path_probs = np.zeros(len(net.path_km))
+        can = np.zeros(net.n_places, dtype=np.bool_)
+        order = np.argsort(self._n_paths, kind="stable")
+        counts = np.maximum(self._n_paths[order], 1)
+        lo = 0
+        while lo < len(order):
+            # places lo..hi-1 of the sorted order: (hi - lo) x their largest count within the chunk
+            fits = bisect.bisect_right(
+                range(lo + 1, len(order) + 1), _DAY_CHUNK, key=lambda c: (c - lo) * int(counts[c - 1])
+            )
+            hi = lo + max(fits, 1)
+            width = int(counts[hi - 1])
+            paths, valid, probs, can[order[lo:hi]] = self._choice(order[lo:hi], width, cap)
+            path_probs[paths[valid]] = probs[valid]
+            lo = hi
+        return path_probs, can
+
     def _choice(
         self, nodes: IntArray, width: int, cap: FloatArray
     ) -> tuple[IntArray, BoolArray, FloatArray, BoolArray]:
         """Path choice at `nodes`: paths (k, width), which are open, Flee's probabilities, and
         whether any path is open (rows without one get a dummy first column, drawn then dropped)."""
         net = self.world.net
-        paths = self._origin_paths[nodes, :width]
-        valid = self._path_valid[nodes, :width] & self._path_open[paths]
+        paths, valid = self._paths_at(nodes, width)
         dest = net.path_dest[paths]
         cap_w = cap if self._rules.awareness_level > 0 else np.ones_like(cap)  # level 0 ignores capacity
         wgt = np.where(

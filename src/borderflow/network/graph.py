@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.limits import MAX_PATHS
+from borderflow.scenario.limits import MAX_PATH_HOPS
 from borderflow.scenario.model import Scenario
 
 IntArray = NDArray[np.int64]
@@ -54,8 +54,9 @@ class Network:
     slot_speed: FloatArray  # km/day in this mode
     slot_first: IntArray  # the hop's first slot
     hop_variants: IntArray  # (S, V) slot ids of the hop's modes, by first slot, -1 padded
-    # per-origin table of its paths, -1 padded: (L, J)
-    origin_paths: IntArray
+    # paths are sorted by origin: place o's are origin_start[o] to origin_start[o] + origin_count[o] - 1
+    origin_start: IntArray
+    origin_count: IntArray
 
     @property
     def n_places(self) -> int:
@@ -73,45 +74,101 @@ class Network:
         return int(hits[0])
 
 
-def _enumerate_paths(
-    n: int, out_links: list[list[int]], link_dst: list[int], is_marker: list[bool], awareness: int
-) -> list[list[int]]:
-    """Loop-free link sequences per origin, ending at non-marker places (Flee's rule)."""
-    paths: list[list[int]] = []
-
-    def walk(origin_and_visited: list[int], links: list[int], step: int) -> None:
-        last = links[-1]
-        end = link_dst[last]
-        if not is_marker[end]:
-            paths.append(links)
-            if len(paths) > MAX_PATHS:
-                raise _TooManyPaths
-        else:
-            step -= 1  # a marker does not use up a level of awareness
-        if awareness > step:
-            for nxt in out_links[end]:
-                if link_dst[nxt] in origin_and_visited or link_dst[nxt] == end:
-                    continue
-                walk([*origin_and_visited, end], [*links, nxt], step + 1)
-
-    for origin in range(n):
-        for first in out_links[origin]:
-            walk([origin], [first], 1)
-    return paths
+_CHUNK = 1 << 20  # candidate link sequences examined at once: bounds the enumeration's working memory
 
 
-def path_bound(n: int, src: list[int], dst: list[int], rev: list[int], is_marker: list[bool], awareness: int) -> float:
-    """An upper bound on the paths _enumerate_paths finds, in milliseconds instead of minutes.
+def enumerate_paths(src: IntArray, dst: IntArray, is_marker: BoolArray, awareness: int, max_hops: int) -> IntArray:
+    """Every loop-free path of Flee's rule as a (P, H) matrix of link ids, -1 padded.
 
-    It counts non-backtracking link sequences under the same awareness rule (a marker uses up
+    A path is a link sequence from an origin that never revisits a place, ending at a place
+    that is not a marker, with at most `awareness` non-marker places after the origin (a
+    marker uses up no level). Rows come in the order of a depth-first walk: by origin, then
+    link by link in link order, each path before its extensions.
+
+    Built breadth-first, one link more per round, on arrays: the working memory is the paths
+    found plus one round's sequences, examined in chunks of _CHUNK candidates. Raises
+    _TooManyPaths as soon as the paths' hops, or one round's sequences, pass `max_hops`.
+    """
+    n, m = len(is_marker), len(src)
+    by_src = np.argsort(src, kind="stable")  # each place's out-links in link order
+    out_start = np.searchsorted(src[by_src], np.arange(n + 1))
+    ends_marker = is_marker[dst]
+    seq = np.arange(m, dtype=np.int64)[:, None]  # sequences to record and extend, one per row
+    used = (~ends_marker).astype(np.int64)  # levels of awareness each has used up
+    found: list[IntArray] = []
+    hops = 0
+    while len(seq):
+        done = seq[~ends_marker[seq[:, -1]]]
+        hops += done.size
+        if hops > max_hops:
+            raise _TooManyPaths
+        found.append(done)
+        grow = used < awareness
+        seq, used = _extend(seq[grow], used[grow], src, dst, ends_marker, by_src, out_start)
+        if seq.size > max_hops:
+            raise _TooManyPaths
+    depth = max((f.shape[1] for f in found if len(f)), default=1)
+    paths = np.full((sum(len(f) for f in found), depth), -1, dtype=np.int64)
+    row = 0
+    for f in found:
+        paths[row : row + len(f), : f.shape[1]] = f
+        row += len(f)
+    # depth-first order = lexicographic by (origin, link ids), -1 (a shorter path) first
+    order = np.lexsort((*(paths[:, j] for j in reversed(range(depth))), src[paths[:, 0]]))
+    out: IntArray = paths[order]
+    return out
+
+
+def _extend(
+    seq: IntArray,
+    used: IntArray,
+    src: IntArray,
+    dst: IntArray,
+    ends_marker: BoolArray,
+    by_src: IntArray,
+    out_start: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """Each sequence extended by every out-link of its end that leads to a place it has not visited."""
+    if not len(seq):
+        return np.zeros((0, seq.shape[1] + 1), dtype=np.int64), used
+    end = dst[seq[:, -1]]
+    deg = out_start[end + 1] - out_start[end]
+    reach = np.cumsum(deg)
+    parts: list[tuple[IntArray, IntArray]] = []
+    lo = 0
+    while lo < len(seq):
+        # rows lo..hi-1 have at most _CHUNK candidates between them (at least one row)
+        hi = max(int(np.searchsorted(reach, (reach[lo - 1] if lo else 0) + _CHUNK, side="right")), lo + 1)
+        d = deg[lo:hi]
+        rows = np.repeat(np.arange(lo, hi), d)
+        pos = np.arange(len(rows)) - np.repeat(np.cumsum(d) - d, d)
+        nxt = by_src[out_start[end[rows]] + pos]
+        to = dst[nxt]
+        ok = to != src[seq[rows, 0]]
+        for j in range(seq.shape[1]):
+            ok &= to != dst[seq[rows, j]]
+        rows, nxt = rows[ok], nxt[ok]
+        parts.append((np.concatenate([seq[rows], nxt[:, None]], axis=1), used[rows] + ~ends_marker[nxt]))
+        lo = hi
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _sequence_bounds(
+    n: int, src: list[int], dst: list[int], rev: list[int], is_marker: list[bool], awareness: int
+) -> tuple[float, float]:
+    """Upper bounds on the paths enumerate_paths finds and on their hops (links) in all, in
+    milliseconds instead of minutes.
+
+    Both count non-backtracking link sequences under the same awareness rule (a marker uses up
     no level), by dynamic programming over links: C(l, r) counts the sequences that start with
-    link l with r levels left. Loops longer than a return to the previous place are counted
-    too, so the bound is above the truth (by 7% on the 20,704-place Netherlands network at
+    link l with r levels left, and H(l, r) their links, H(l, r) = C(l, r) + the H of the
+    sequences that continue them. Loops longer than a return to the previous place are counted
+    too, so the bounds are above the truth (by 7% on the 20,704-place Netherlands network at
     awareness 5). Chains of markers are followed for up to n steps; a cycle of markers makes
-    it infinite, and the caller then counts exactly while enumerating.
+    them infinite, and the caller then counts exactly while enumerating.
     """
     if not src:
-        return 0.0
+        return 0.0, 0.0
     s = np.asarray(src)
     d = np.asarray(dst)
     r_ = np.asarray(rev)
@@ -121,32 +178,42 @@ def path_bound(n: int, src: list[int], dst: list[int], rev: list[int], is_marker
     def out_sums(c: FloatArray) -> FloatArray:
         return np.asarray(np.bincount(s, weights=c, minlength=n), dtype=np.float64)
 
-    prev = np.zeros(len(s))
+    def level_up(own: FloatArray, prev: FloatArray, first: bool) -> FloatArray:
+        """The counts with one more level, from a link's own count and the previous level's."""
+        base = own + np.where(~ends_at_marker & (not first), out_sums(prev)[d] - prev[r_], 0.0)
+        cur = base.copy()
+        if not ends_at_marker.any():
+            return cur
+        for _ in range(n + 1):
+            nxt = base + np.where(ends_at_marker, out_sums(cur)[d] - cur[r_], 0.0)
+            if np.array_equal(nxt, cur):
+                return cur
+            cur = nxt
+            if not np.isfinite(cur).all() or cur.sum() > MAX_PATH_HOPS:
+                break
+        return np.full(len(s), np.inf)
+
+    count = np.zeros(len(s))
+    hops = np.zeros(len(s))
     with np.errstate(over="ignore", invalid="ignore"):
         for level in range(awareness):
-            before = out_sums(prev)
-            base = counted + np.where(~ends_at_marker & (level > 0), before[d] - prev[r_], 0.0)
-            cur = base.copy()
-            if ends_at_marker.any():
-                for _ in range(n + 1):
-                    nxt = base + np.where(ends_at_marker, out_sums(cur)[d] - cur[r_], 0.0)
-                    if np.array_equal(nxt, cur):
-                        break
-                    cur = nxt
-                    if not np.isfinite(cur).all() or cur.sum() > MAX_PATHS:
-                        return float("inf")
-                else:
-                    return float("inf")
-            prev = cur
-    return float(prev.sum())
+            count = level_up(counted, count, level == 0)
+            hops = level_up(count, hops, level == 0)
+            if not np.isfinite(hops).all():
+                return float("inf"), float("inf")
+    return float(count.sum()), float(hops.sum())
 
 
-def check_path_limit(scenario: Scenario, source: object) -> None:
-    """Refuse, before any work, a network whose paths at its awareness level would explode
-    (ScenarioError naming `source` and the awareness level)."""
+def path_bound(n: int, src: list[int], dst: list[int], rev: list[int], is_marker: list[bool], awareness: int) -> float:
+    """An upper bound on the paths enumerate_paths finds (see _sequence_bounds)."""
+    return _sequence_bounds(n, src, dst, rev, is_marker, awareness)[0]
+
+
+def path_bounds(scenario: Scenario) -> tuple[float, float]:
+    """Upper bounds on the paths of a scenario's network at its awareness level and on their hops."""
     rules = scenario.move_rules
     if rules.awareness_level == 0:
-        return
+        return 2.0 * len(scenario.routes), 2.0 * len(scenario.routes)
     index = {p.name: i for i, p in enumerate(scenario.places)}
     src: list[int] = []
     dst: list[int] = []
@@ -157,14 +224,20 @@ def check_path_limit(scenario: Scenario, source: object) -> None:
         src += [a, b]
         dst += [b, a]
     is_marker = [p.kind in ("marker", "forward") for p in scenario.places]
-    bound = path_bound(len(index), src, dst, rev, is_marker, rules.awareness_level)
-    if MAX_PATHS < bound < float("inf"):
+    return _sequence_bounds(len(index), src, dst, rev, is_marker, rules.awareness_level)
+
+
+def check_path_limit(scenario: Scenario, source: object) -> None:
+    """Refuse, before any work, a network whose paths at its awareness level would explode
+    (ScenarioError naming `source` and the awareness level)."""
+    paths, hops = path_bounds(scenario)
+    if MAX_PATH_HOPS < hops < float("inf"):
         raise ScenarioError(
             str(source),
             "move_rules.awareness_level",
-            f"{rules.awareness_level} gives up to {bound:.3g} paths through this network of {len(index)} places and "
-            f"{len(scenario.routes)} routes; expected at most {MAX_PATHS} (a lower awareness level or fewer routes "
-            "per place; see docs/limits.md)",
+            f"{scenario.move_rules.awareness_level} gives up to {paths:.3g} paths of {hops:.3g} hops in all through "
+            f"this network of {len(scenario.places)} places and {len(scenario.routes)} routes; expected at most "
+            f"{MAX_PATH_HOPS} hops (a lower awareness level or fewer routes per place; see docs/limits.md)",
         )
 
 
@@ -175,14 +248,12 @@ class _TooManyPaths(Exception):
 MODE_CODE = {"any": 0, "foot": 1, "road": 2, "rail": 3}
 
 
-def _hop_variants(slot_first: list[int]) -> IntArray:
+def _hop_variants(slot_first: IntArray) -> IntArray:
     """For each slot that starts a hop, the slot ids of all its modes (-1 padded)."""
-    first = np.array(slot_first, dtype=np.int64)
-    width = int(np.bincount(first).max(initial=1)) if len(first) else 1
-    out = np.full((len(first), width), -1, dtype=np.int64)
-    for s, f in enumerate(first):
-        row = out[f]
-        row[np.argmax(row < 0)] = s
+    width = int(np.bincount(slot_first).max(initial=1)) if len(slot_first) else 1
+    out = np.full((len(slot_first), width), -1, dtype=np.int64)
+    slot = np.arange(len(slot_first))
+    out[slot_first, slot - slot_first] = slot  # a hop's modes are consecutive from its first slot
     return out
 
 
@@ -237,59 +308,31 @@ def _build(scenario: Scenario) -> Network:
         rev += [base + 1, base]
         link_modes += [variants, variants]
     n = len(names)
-    out_links: list[list[int]] = [[] for _ in range(n)]
-    for i, s in enumerate(src):
-        out_links[s].append(i)
-    is_marker = [p.kind in ("marker", "forward") for p in scenario.places]
+    link_src = np.array(src, dtype=np.int64)
+    link_dst = np.array(dst, dtype=np.int64)
+    link_km = np.array(km, dtype=np.float64)
+    is_marker = np.array([p.kind in ("marker", "forward") for p in scenario.places], dtype=np.bool_)
     if rules.awareness_level > 0:
         check_path_limit(scenario, scenario.name)  # instant; usually done already when the file was read
         try:
             # The bound is inconclusive for cycles of markers: the enumeration stops at the limit.
-            paths = _enumerate_paths(n, out_links, dst, is_marker, rules.awareness_level)
+            path_links = enumerate_paths(link_src, link_dst, is_marker, rules.awareness_level, MAX_PATH_HOPS)
         except _TooManyPaths:
             raise ScenarioError(
                 scenario.name,
                 "move_rules.awareness_level",
-                f"{rules.awareness_level} gives more than {MAX_PATHS} paths through this network; "
+                f"{rules.awareness_level} gives more than {MAX_PATH_HOPS} path hops through this network; "
                 "expected a lower awareness level or fewer routes per place (see docs/limits.md)",
             ) from None
     else:
-        paths = [[link] for links in out_links for link in links]  # level 0: any neighbouring link
-    depth = max((len(p) for p in paths), default=1)
-    path_links = np.full((len(paths), depth), -1, dtype=np.int64)
-    slot_link: list[int] = []
-    slot_next: list[int] = []
-    slot_path: list[int] = []
-    slot_mode: list[int] = []
-    slot_share: list[float] = []
-    slot_speed: list[float] = []
-    slot_first: list[int] = []
-    first_slot: list[int] = []
-    for pi, p in enumerate(paths):
-        path_links[pi, : len(p)] = p
-        first_slot.append(len(slot_link))
-        for h, link in enumerate(p):
-            variants = link_modes[link]
-            hop_first = len(slot_link)
-            after = hop_first + len(variants)  # the next hop's first variant
-            for code, share, v in variants:
-                slot_link.append(link)
-                slot_path.append(pi)
-                slot_mode.append(code)
-                slot_share.append(share)
-                slot_speed.append(v)
-                slot_first.append(hop_first)
-                slot_next.append(after if h + 1 < len(p) else -1)
-    p_origin = np.array([src[p[0]] for p in paths], dtype=np.int64)
-    p_dest = np.array([dst[p[-1]] for p in paths], dtype=np.int64)
-    p_km = np.array([sum(km[x] for x in p) for p in paths], dtype=np.float64)
-    per_origin: list[list[int]] = [[] for _ in range(n)]
-    for pi, o in enumerate(p_origin):
-        per_origin[int(o)].append(pi)
-    width = max((len(x) for x in per_origin), default=0) or 1
-    origin_paths = np.full((n, width), -1, dtype=np.int64)
-    for o, ps in enumerate(per_origin):
-        origin_paths[o, : len(ps)] = ps
+        # level 0: any neighbouring link, in the order of the places
+        path_links = np.argsort(link_src, kind="stable").astype(np.int64)[:, None]
+    slots = _slots(path_links, link_modes)
+    p_len = (path_links >= 0).sum(axis=1)
+    p_origin = link_src[path_links[:, 0]] if len(path_links) else np.zeros(0, dtype=np.int64)
+    p_last = path_links[np.arange(len(path_links)), p_len - 1]
+    p_km = np.where(path_links >= 0, link_km[path_links], 0.0).sum(axis=1)
+    origin_count = np.bincount(p_origin, minlength=n).astype(np.int64)
     return Network(
         names=names,
         index=index,
@@ -301,17 +344,62 @@ def _build(scenario: Scenario) -> Network:
         link_speed=np.array(speed, dtype=np.float64),
         link_reverse=np.array(rev, dtype=np.int64),
         path_origin=p_origin,
-        path_dest=p_dest,
+        path_dest=link_dst[p_last] if len(path_links) else np.zeros(0, dtype=np.int64),
         path_km=p_km,
         path_links=path_links,
-        path_first_slot=np.array(first_slot, dtype=np.int64),
-        slot_link=np.array(slot_link, dtype=np.int64),
-        slot_next=np.array(slot_next, dtype=np.int64),
-        slot_path=np.array(slot_path, dtype=np.int64),
-        slot_mode=np.array(slot_mode, dtype=np.int64),
-        slot_share=np.array(slot_share, dtype=np.float64),
-        slot_speed=np.array(slot_speed, dtype=np.float64),
-        slot_first=np.array(slot_first, dtype=np.int64),
-        hop_variants=_hop_variants(slot_first),
-        origin_paths=origin_paths,
+        origin_start=(np.cumsum(origin_count) - origin_count).astype(np.int64),
+        origin_count=origin_count,
+        path_first_slot=slots.path_first_slot,
+        slot_link=slots.slot_link,
+        slot_next=slots.slot_next,
+        slot_path=slots.slot_path,
+        slot_mode=slots.slot_mode,
+        slot_share=slots.slot_share,
+        slot_speed=slots.slot_speed,
+        slot_first=slots.slot_first,
+        hop_variants=_hop_variants(slots.slot_first),
+    )
+
+
+@dataclass(frozen=True)
+class _Slots:
+    path_first_slot: IntArray
+    slot_link: IntArray
+    slot_next: IntArray
+    slot_path: IntArray
+    slot_mode: IntArray
+    slot_share: FloatArray
+    slot_speed: FloatArray
+    slot_first: IntArray
+
+
+def _slots(path_links: IntArray, link_modes: list[list[tuple[int, float, float]]]) -> _Slots:
+    """The slots of every path: one per hop and travel mode, path by path, hop by hop (as arrays)."""
+    width = max((len(v) for v in link_modes), default=1)
+    n_modes = np.array([len(v) for v in link_modes], dtype=np.int64)
+    mode = np.zeros((len(link_modes), width), dtype=np.int64)
+    share = np.zeros((len(link_modes), width))
+    speed = np.zeros((len(link_modes), width))
+    for link, variants in enumerate(link_modes):
+        for j, (code, sh, v) in enumerate(variants):
+            mode[link, j], share[link, j], speed[link, j] = code, sh, v
+    p, h = np.nonzero(path_links >= 0)  # hops, path by path, in order
+    hop_link = path_links[p, h]
+    last = np.append(p[1:] != p[:-1], True)  # the last hop of its path
+    nv = n_modes[hop_link]
+    hop_first = np.cumsum(nv) - nv
+    slot_hop = np.repeat(np.arange(len(hop_link)), nv)
+    variant = np.arange(len(slot_hop)) - hop_first[slot_hop]
+    slot_link = hop_link[slot_hop]
+    slot_first = hop_first[slot_hop]
+    path_first_slot = hop_first[h == 0] if len(h) else np.zeros(0, dtype=np.int64)
+    return _Slots(
+        path_first_slot=path_first_slot.astype(np.int64),
+        slot_link=slot_link,
+        slot_next=np.where(last, -1, hop_first + nv)[slot_hop].astype(np.int64),
+        slot_path=p[slot_hop].astype(np.int64),
+        slot_mode=mode[slot_link, variant],
+        slot_share=share[slot_link, variant],
+        slot_speed=speed[slot_link, variant],
+        slot_first=slot_first.astype(np.int64),
     )

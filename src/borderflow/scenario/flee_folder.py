@@ -185,11 +185,6 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
         if not loc and ": " in msg:
             loc, msg = msg.split(": ", 1)  # the model-wide checks start with the field
         section = "move_rules" if loc.split(".")[0] in _MOVE_KEYS else "spawn_rules"
-        if err["loc"] and err["loc"][0] == "awareness_level" and err.get("type") == "less_than_equal":
-            # The level is bounded by path enumeration's cost (network/graph.py), not by Flee.
-            raise NotImplementedSetting(
-                path, f"{section}.{loc}", f"{msg} (paths beyond this level are not enumerated yet)"
-            ) from None
         raise ScenarioError(path, f"{section}.{loc}", msg) from None
 
 

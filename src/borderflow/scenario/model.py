@@ -205,7 +205,9 @@ class MoveRules(Strict):
     camp_movechance: Probability = Field(0.001, description="daily chance of leaving a camp")
     idpcamp_movechance: Probability = Field(0.1, description="daily chance of leaving an IDP camp")
     default_movechance: Probability = Field(0.3, description="daily chance of leaving a town")
-    awareness_level: Annotated[int, Field(ge=0, le=4)] = Field(1, description="links deep a route may look")
+    awareness_level: Annotated[int, Field(ge=0)] = Field(
+        1, description="links deep a route may look (any level; the cost limit is on paths, see docs/limits.md)"
+    )
     capacity_buffer: Probability = Field(0.9, description="share of capacity where a camp starts to look full")
     capacity_scaling: NonNegFloat = Field(1.0, description="multiplies every camp capacity")
     softening: NonNegFloat = Field(10.0, description="km added to every route length")
