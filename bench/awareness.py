@@ -68,19 +68,18 @@ def _scenario(folder: Path, level: int, days: int) -> tuple[Any, str]:
 def one(folder: Path, level: int, days: int) -> dict[str, Any]:
     """Measure one (folder, level) in this process."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from memory import peak_rss_kb, rss_kb
-
     from borderflow.engine.simulation import Simulation
     from borderflow.engine.world import compile_world
-    from borderflow.network.graph import build_network, path_bound_of
+    from borderflow.network.graph import build_network, path_bounds
     from borderflow.scenario import ScenarioError
+    from memory import peak_rss_kb, rss_kb
 
     sc, how = _scenario(folder, level, days)
     base_mb = rss_kb() / 1024
     out: dict[str, Any] = {"folder": folder.name, "level": level, "read": how, "places": len(sc.places)}
     out["routes"] = len(sc.routes)
     t0 = time.perf_counter()
-    out["bound"] = path_bound_of(sc)
+    out["bound"], out["hop_bound"] = path_bounds(sc)
     out["bound_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     try:
@@ -90,8 +89,8 @@ def one(folder: Path, level: int, days: int) -> dict[str, Any]:
         out["peak_mb"] = peak_rss_kb() / 1024 - base_mb
         return out
     out["build_s"] = time.perf_counter() - t0
-    out["paths"] = int(len(net.path_km))
-    out["slots"] = int(len(net.slot_link))
+    out["paths"] = len(net.path_km)
+    out["slots"] = len(net.slot_link)
     out["max_paths_per_place"] = int(net.origin_count.max(initial=0))
     t0 = time.perf_counter()
     sim = Simulation(compile_world(sc), 0)

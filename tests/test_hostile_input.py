@@ -27,7 +27,7 @@ import yaml
 import borderflow
 from borderflow.ensemble import run_ensemble
 from borderflow.scenario import ScenarioError, load_scenario
-from borderflow.scenario.limits import MAX_PATHS, MAX_SEED, MAX_YAML_ALIAS_NODES, MAX_YAML_DEPTH
+from borderflow.scenario.limits import MAX_PATH_HOPS, MAX_SEED, MAX_YAML_ALIAS_NODES, MAX_YAML_DEPTH
 from test_bad_border_input import BASE as BORDER_BASE
 from test_bad_input import (
     NATIVE,
@@ -204,7 +204,7 @@ HOSTILE_NATIVE = [
         native(_complete_graph(40, 4), "dense.yaml"),
         "dense.yaml",
         "move_rules.awareness_level",
-        str(MAX_PATHS),
+        str(MAX_PATH_HOPS),
     ),
     # the reported ones
     Case("days-true", native_replace("days: 20", "days: true"), "scenario.yaml", "days", "true"),

@@ -80,10 +80,13 @@ def test_path_arrays_are_consistent() -> None:
             nxt = int(net.slot_next[s])
             assert (nxt == -1) == (h == len(links) - 1)
             s = nxt
-        assert p in net.origin_paths[net.path_origin[p]]
-    # the per-origin table lists each path once, under its origin
-    listed = net.origin_paths[net.origin_paths >= 0]
-    assert sorted(listed.tolist()) == list(range(len(net.path_origin)))
+        o = net.path_origin[p]
+        assert net.origin_start[o] <= p < net.origin_start[o] + net.origin_count[o]
+    # the per-origin ranges list each path once, under its origin
+    listed = [
+        p for o in range(net.n_places) for p in range(net.origin_start[o], net.origin_start[o] + net.origin_count[o])
+    ]
+    assert listed == list(range(len(net.path_origin)))
 
 
 def test_markers_do_not_use_up_a_level() -> None:
@@ -100,8 +103,7 @@ def test_markers_do_not_use_up_a_level() -> None:
     i = net2.names.index("A")
     km = {
         tuple(net2.names[int(net2.link_dst[x])] for x in net2.path_links[p] if x >= 0): net2.path_km[p]
-        for p in net2.origin_paths[i]
-        if p >= 0
+        for p in range(net2.origin_start[i], net2.origin_start[i] + net2.origin_count[i])
     }
     assert km == {("M1", "M2", "B"): 30.0, ("M1", "M2", "B", "C"): 40.0}
 

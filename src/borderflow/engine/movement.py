@@ -24,6 +24,8 @@ Hops = tuple[IntArray, IntArray, FloatArray]  # slots, people on each, km each h
 
 MAX_WAVES_PER_DAY = 10_000  # same-day hops; only reached by a degenerate network
 _DAY_CHUNK = 1 << 20  # (places x paths) entries computed at once for the day's choice table
+_ONE_BLOCK = 1 << 16  # (places x paths) entries drawn in one multinomial call; more go in blocks of rows
+_BLOCK_ROWS = 64  # rows per block: the widest of 64 places is far below the widest of thousands
 
 
 @dataclass
@@ -197,19 +199,40 @@ class Movement:
     # ----- moving ------------------------------------------------------------------------
     def _depart(self, nodes: IntArray, movers: IntArray, km_today: FloatArray) -> list[Hops]:
         """Movers at `nodes` choose a path; returns the first hops they take (slot, count, km
-        covered today) for `_enter`, as a list of none or one.
+        covered today) for `_enter`, as a list of blocks of rows.
         Movers with no open path, or whose chosen path ends at a camp that looks full, stay.
         """
-        st, net = self.state, self.world.net
-        if len(net.path_km) == 0:
+        if len(self.world.net.path_km) == 0:
             return []  # a network without any path: nobody can go anywhere
         nodes, movers, km_today = _merge_groups(nodes, movers, km_today)
         if len(nodes) == 0:
             return []
         cap = self._cap_mult()
-        # paths are packed to the left of each origin's row: only as many columns as the
-        # busiest of these origins has are needed (the multinomial costs per column)
-        width = int(self._n_paths[nodes].max(initial=1)) or 1
+        # Paths are packed to the left of each origin's row: only as many columns as the
+        # busiest of these origins has are needed (the multinomial costs per column). numpy's
+        # multinomial draws row by row, and a row's draws depend only on its probabilities and
+        # on whether an empty column follows its paths (if not, its last path takes the rest
+        # without a draw). So consecutive blocks of rows, each as wide as its widest row plus
+        # that empty column where the busiest origin of all has more paths, draw exactly what
+        # one call as wide as the busiest origin would, at a fraction of the cost when places
+        # have very different numbers of paths.
+        count = self._n_paths[nodes]
+        width = max(int(count.max(initial=1)), 1)
+        need = np.where(count < width, count + 1, count)
+        step = len(nodes) if len(nodes) * width <= _ONE_BLOCK else _BLOCK_ROWS
+        out: list[Hops] = []
+        for lo in range(0, len(nodes), step):
+            hi = lo + step
+            hops = self._draw(nodes[lo:hi], movers[lo:hi], km_today[lo:hi], int(need[lo:hi].max()), cap)
+            if hops is not None:
+                out.append(hops)
+        return out
+
+    def _draw(
+        self, nodes: IntArray, movers: IntArray, km_today: FloatArray, width: int, cap: FloatArray
+    ) -> Hops | None:
+        """The path choice of one block of rows (`width` columns), drawn and taken."""
+        st, net = self.state, self.world.net
         if cap is self._no_capacity:
             # no capacities: the choice at a place is the same all day, whoever arrives
             if self._choice_today is None:
@@ -223,7 +246,7 @@ class Movement:
         if not can.all():
             movers = np.where(can, movers, 0)
         if movers.sum() == 0:
-            return []
+            return None
         counts = self.streams["route"].multinomial(movers, probs)
         counts = np.where(valid, counts, 0)
         if cap is not self._no_capacity:
@@ -234,7 +257,7 @@ class Movement:
         np.subtract.at(st.pop, nodes, moved)
         np.add.at(st.departures, nodes, moved)
         k, j = np.nonzero(counts)
-        return [(net.path_first_slot[paths[k, j]], counts[k, j], km_today[k])]
+        return net.path_first_slot[paths[k, j]], counts[k, j], km_today[k]
 
     def _paths_at(self, nodes: IntArray, width: int) -> tuple[IntArray, BoolArray]:
         """The paths from `nodes`, one row each (k, width), and which are open (0 past a row's end)."""
