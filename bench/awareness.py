@@ -26,7 +26,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-FOLDERS = ["mali2012", "car", "ssudan_whole", "syria2022_2024", "nigeria2024", "Ethiopia_dflee", "netherlands"]
+FOLDERS = ["mali2012", "car", "ssudan_whole", "syria2022_2024", "nigeria2024", "netherlands"]
 
 
 def _folder(shared: Path, name: str) -> Path:

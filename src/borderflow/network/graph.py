@@ -5,6 +5,14 @@ links from an origin, as long as the awareness level allows (marker places do no
 a level, as in Flee). A path's hops are *slots*: the engine keeps people in transit per
 slot, so people following a multi-hop plan stay distinguishable while people without one
 are simply counts per place.
+
+Why the paths are enumerated at all: Flee weighs a path by its destination's score over
+(softening + the path's whole length)^distance_power, and only loop-free paths count. The
+weight is not a product over links and loop-freedom is not a property of a link, so no
+dynamic programme over places gives the same probabilities; and people follow the path they
+drew for days, so the engine needs each path anyway. Enumeration is on arrays, bounded
+beforehand (MAX_PATH_HOPS, a limit on cost), and at any level stops where the network's
+loop-free paths end.
 """
 
 from __future__ import annotations
@@ -159,8 +167,9 @@ def _sequence_bounds(
     """Upper bounds on the paths enumerate_paths finds and on their hops (links) in all, in
     milliseconds instead of minutes.
 
-    Both count non-backtracking link sequences under the same awareness rule (a marker uses up
-    no level), by dynamic programming over links: C(l, r) counts the sequences that start with
+    Both count link sequences that never step straight back to the place they just left (by
+    any of its parallel links), under the same awareness rule (a marker uses up no level), by
+    dynamic programming over links: C(l, r) counts the sequences that start with
     link l with r levels left, and H(l, r) their links, H(l, r) = C(l, r) + the H of the
     sequences that continue them. Loops longer than a return to the previous place are counted
     too, so the bounds are above the truth (by 7% on the 20,704-place Netherlands network at
@@ -174,18 +183,24 @@ def _sequence_bounds(
     r_ = np.asarray(rev)
     ends_at_marker = np.asarray(is_marker, dtype=bool)[d]
     counted = (~ends_at_marker).astype(np.float64)
+    # parallel links share a pair (from, to): a sequence never goes back by any of them
+    _, pair = np.unique(s * n + d, return_inverse=True)
+    back = pair[r_]  # the pair leading back to where link l started
 
     def out_sums(c: FloatArray) -> FloatArray:
         return np.asarray(np.bincount(s, weights=c, minlength=n), dtype=np.float64)
 
+    def going_back(c: FloatArray) -> FloatArray:
+        return np.asarray(np.bincount(pair, weights=c, minlength=int(pair.max()) + 1), dtype=np.float64)[back]
+
     def level_up(own: FloatArray, prev: FloatArray, first: bool) -> FloatArray:
         """The counts with one more level, from a link's own count and the previous level's."""
-        base = own + np.where(~ends_at_marker & (not first), out_sums(prev)[d] - prev[r_], 0.0)
+        base = own + np.where(~ends_at_marker & (not first), out_sums(prev)[d] - going_back(prev), 0.0)
         cur = base.copy()
         if not ends_at_marker.any():
             return cur
         for _ in range(n + 1):
-            nxt = base + np.where(ends_at_marker, out_sums(cur)[d] - cur[r_], 0.0)
+            nxt = base + np.where(ends_at_marker, out_sums(cur)[d] - going_back(cur), 0.0)
             if np.array_equal(nxt, cur):
                 return cur
             cur = nxt
