@@ -191,7 +191,9 @@ def _sequence_bounds(
         return np.asarray(np.bincount(s, weights=c, minlength=n), dtype=np.float64)
 
     def going_back(c: FloatArray) -> FloatArray:
-        return np.asarray(np.bincount(pair, weights=c, minlength=int(pair.max()) + 1), dtype=np.float64)[back]
+        sums = np.asarray(np.bincount(pair, weights=c, minlength=int(pair.max()) + 1), dtype=np.float64)
+        out: FloatArray = sums[back]
+        return out
 
     def level_up(own: FloatArray, prev: FloatArray, first: bool) -> FloatArray:
         """The counts with one more level, from a link's own count and the previous level's."""
