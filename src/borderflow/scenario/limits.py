@@ -2,7 +2,7 @@
 
 Hostile or broken input must end in one clear line, never in a traceback, a hang or a machine
 out of memory. Each limit sits well above the largest real inputs (the FabFlee corpus, 100,000
-places, the 20,704-place Netherlands network at awareness 6); docs/limits.md lists them.
+places, the 20,704-place Netherlands network at awareness 7); docs/limits.md lists them.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ MAX_MEMBERS = 1_000_000  # ensemble members (each writes a file; a million is da
 MAX_ROUTES = 5_000_000
 MAX_PLACE_DAYS = 500_000_000  # places x days: the daily arrays (e.g. 100,000 places for 5,000 days)
 # Hops (links) of all the loop-free paths at the awareness level, counted before enumerating
-# (an upper bound, see network.graph): the engine keeps about 200 bytes per hop, so 20 million
-# is about 4 GB. A limit on cost, not on the level: any level runs on a network sparse enough.
+# (an upper bound, see network.graph): the engine keeps about 170 bytes per hop, so 20 million
+# is about 3.5 GB. A limit on cost, not on the level: any level runs on a network sparse enough.
 MAX_PATH_HOPS = 20_000_000
 MAX_YAML_DEPTH = 100  # nesting of YAML lists and mappings; a scenario file needs about 6
 MAX_YAML_ALIAS_NODES = 1_000_000  # nodes that YAML aliases may repeat, in all
