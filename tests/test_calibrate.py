@@ -194,3 +194,55 @@ def _main(main: Any, argv: list[str]) -> None:
         main()
     finally:
         sys.argv = old
+
+
+def test_an_ensemble_draws_its_members_from_the_accepted_sets(syn: dict[str, Any], tmp_path: Path) -> None:
+    from borderflow.calibrate.fit import accepted_sets
+    from borderflow.ensemble import run_ensemble
+    from borderflow.ensemble.store import read_manifest
+
+    sc = scenario_from_data(syn, "syn")
+    calibrate(sc, tmp_path / "c", FIT_UNTIL, PARAMS, budget=8, seeds=1)
+    sets = accepted_sets(tmp_path / "c", sc)
+    run_ensemble(sc, 12, tmp_path / "e", parameter_sets=sets)
+    members = read_manifest(tmp_path / "e")["members"]
+    drawn = [m["values"] for m in members]
+    assert all(any(d == values for values, _ in sets) for d in drawn)
+    assert len({json.dumps(d, sort_keys=True) for d in drawn}) > 1  # 12 draws from 5 equal weights
+    with pytest.raises(ScenarioError, match="different ensemble"):  # resuming with other sets is refused
+        run_ensemble(sc, 12, tmp_path / "e", parameter_sets=sets[:1])
+
+
+def test_compare_band_spans_the_calibrated_parameters_and_says_so(tmp_path: Path) -> None:
+    """caravan-2023 has no observations to fit; a calibration folder naming its rail-watch
+    strength stands in for one, with two sets far apart."""
+    from borderflow.report.compare import compare
+
+    sc = load_scenario("caravan-2023")
+    path = "policies.talks-27-dec[5].share_per_day"
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    accepted = [{"values": {path: v}, "error": 0.1, "weight": 0.5} for v in (0.05, 0.4)]
+    (folder / RESULT).write_text(json.dumps({"accepted": accepted}))
+    from borderflow.calibrate.fit import accepted_sets
+
+    seeds = [sc.seed + k for k in range(3)]
+    plain = compare(sc, "status-quo", "talks-27-dec", seeds)
+    spread = compare(sc, "status-quo", "talks-27-dec", seeds, parameter_sets=accepted_sets(folder, sc))
+    _, lo0, hi0 = plain.change_pct()
+    _, lo1, hi1 = spread.change_pct()
+    assert hi1 - lo1 > hi0 - lo0
+    assert "calibrated parameter sets" in spread.verdict()
+    assert "calibrated" not in plain.verdict()
+    (folder / RESULT).write_text(json.dumps({"accepted": [{"values": {"move_rules.nothing": 1}, "weight": 1}]}))
+    with pytest.raises(ScenarioError, match="names no numeric field"):
+        accepted_sets(folder, sc)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sets_are_drawn_in_proportion_to_their_weights(seed: int) -> None:
+    from borderflow.ensemble.design import systematic
+
+    picked = systematic([0.5, 0.25, 0.25], 8, seed)
+    assert np.bincount(picked, minlength=3).tolist() == [4, 2, 2]
+    assert sorted(systematic([1.0, 1.0, 1.0, 1.0, 1.0], 5, seed).tolist()) == [0, 1, 2, 3, 4]

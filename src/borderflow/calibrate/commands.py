@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from borderflow.scenario.limits import MAX_HASTEN
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -34,6 +36,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         dask: Annotated[str | None, typer.Option(help="'local' or tcp://HOST:PORT of a scheduler.")] = None,
         serial: Annotated[bool, typer.Option(help="Run in this process (debugging).")] = False,
+        hasten: Annotated[
+            int | None,
+            typer.Option(min=1, max=MAX_HASTEN, help="Simulate 1 unit per N people (default: the scenario's)."),
+        ] = None,
         workers: Annotated[
             int | None, typer.Option(min=1, max=1024, help="Worker processes (default: all cores).")
         ] = None,
@@ -53,6 +59,8 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError(None, "--fit-until", f"{fit_until!r}; expected a date YYYY-MM-DD") from None
         params = [parse_param(p) for p in param] if param else None
         sc = load_scenario(scenario)
+        if hasten is not None:
+            sc = sc.with_hasten(hasten)
         with claim(out if out is not None else default_folder(sc.name, "-calibration", scenario)) as folder:
             executor = make_executor("serial" if serial else "processes", dask, workers)
             try:

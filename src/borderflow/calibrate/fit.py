@@ -24,7 +24,7 @@ import numpy as np
 
 from borderflow import __version__, interrupts
 from borderflow.api import run
-from borderflow.calibrate.parameters import FitParameter, resolve
+from borderflow.calibrate.parameters import FitParameter, numeric_value, resolve
 from borderflow.calibrate.scoring import Series, naive_forecast, naive_score, score, span
 from borderflow.calibrate.split import check_fit_until, fit_view, fitted_days, masked
 from borderflow.ensemble.executors import Executor, SerialExecutor
@@ -280,7 +280,7 @@ def _finish(
         "evaluated": len(trials),
         "parameters": [p.to_json() for p in fitted],
         "params": values,
-        "scenario_values": {p.path: _value_at(data, p.path) for p in fitted},
+        "scenario_values": {p.path: float(numeric_value(data, p.path, scenario.name)) for p in fitted},
         "in_sample": score(sims_in, obs_in),
         "out_of_sample": {
             **score([span(s, first_out, days) for s in sims_full], obs_out, reference),
@@ -289,12 +289,6 @@ def _finish(
         },
         "accepted": accepted(trials),
     }
-
-
-def _value_at(data: dict[str, Any], path: str) -> float:
-    from borderflow.scenario.uncertainty_specs import get_path
-
-    return float(get_path(data, path))
 
 
 # --- the folder -------------------------------------------------------------------------
@@ -363,3 +357,20 @@ def _provenance(scenario: Scenario, result: dict[str, Any]) -> str:
         "details: calibration.json beside this file",
     ]
     return "".join(f"# {line}\n" for line in lines)
+
+
+def accepted_sets(folder: str | Path, scenario: Scenario) -> list[tuple[Values, float]]:
+    """A calibration folder's accepted parameter sets and weights, for ensembles and comparisons
+    to draw from; each path must name a numeric field of `scenario` (else a ScenarioError)."""
+    path = Path(folder) / RESULT
+    try:
+        saved = json.loads(path.read_text())
+        sets = [({k: float(v) for k, v in a["values"].items()}, float(a["weight"])) for a in saved["accepted"]]
+    except FileNotFoundError:
+        raise ScenarioError(path, None, "not found; expected a folder written by `borderflow calibrate`") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise ScenarioError(path, None, "is not a calibration borderflow wrote; expected calibration.json") from None
+    data = scenario.model_dump(mode="json")
+    for p in {p for values, _ in sets for p in values}:
+        numeric_value(data, p, scenario.name, "--from-calibration")
+    return sets

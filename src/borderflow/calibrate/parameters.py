@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from borderflow.ensemble.members import Member, member_scenario
 from borderflow.scenario.errors import ScenarioError
@@ -54,6 +55,17 @@ def parse_param(text: str) -> tuple[str, float, float]:
     return m["path"].strip(), low, high
 
 
+def numeric_value(data: dict[str, Any], path: str, source: str, option: str = "--param") -> int | float:
+    """The number at `path` in a scenario's plain data (a ScenarioError naming `option` if none)."""
+    try:
+        value = get_path(data, path)
+    except (KeyError, IndexError, TypeError):
+        value = None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(source, option, f"{path!r} names no numeric field of this scenario")
+    return value
+
+
 def resolve(scenario: Scenario, given: list[tuple[str, float, float]] | None) -> list[FitParameter]:
     """The parameters to fit: the given ones, or the default set (ranges widened to hold the
     scenario's own values). Each path must name a numeric field, and the scenario must accept
@@ -61,12 +73,7 @@ def resolve(scenario: Scenario, given: list[tuple[str, float, float]] | None) ->
     data = scenario.model_dump(mode="json")
     out: list[FitParameter] = []
     for path, low, high in given or DEFAULT_PARAMETERS:
-        try:
-            value = get_path(data, path)
-        except (KeyError, IndexError, TypeError):
-            value = None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ScenarioError(scenario.name, "--param", f"{path!r} names no numeric field of this scenario")
+        value = numeric_value(data, path, scenario.name)
         if not given:
             low, high = min(low, float(value)), max(high, float(value))
         integer = isinstance(value, int)
