@@ -17,7 +17,6 @@ in docs/calibration.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -29,11 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_calibrate import FIT_UNTIL, PARAMS, TRUTH, synthetic  # noqa: E402
-
-from borderflow.calibrate import calibrate, fit_view, masked  # noqa: E402
+from borderflow.calibrate import calibrate, masked  # noqa: E402
 from borderflow.calibrate.fit import fit_error  # noqa: E402
 from borderflow.scenario.native import scenario_from_data  # noqa: E402
+from test_calibrate import FIT_UNTIL, PARAMS, TRUTH, synthetic  # noqa: E402
 
 SEED = 7
 
@@ -71,9 +69,7 @@ def pyabc_row(data: dict[str, Any], budget: int, repeat: int) -> dict[str, Any] 
         return None
     masked_data = masked(data, FIT_UNTIL)
     names = {f"p{i}": p for i, (p, _, _) in enumerate(PARAMS)}
-    prior = pyabc.Distribution(
-        **{f"p{i}": pyabc.RV("uniform", lo, hi - lo) for i, (_, lo, hi) in enumerate(PARAMS)}
-    )
+    prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", lo, hi - lo) for i, (_, lo, hi) in enumerate(PARAMS)})
 
     def model(par: dict[str, float]) -> dict[str, float]:
         values = {names[k]: float(par[k]) for k in names}
@@ -110,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         abc = pyabc_row(data, args.budget, k)
         if abc is not None:
             rows["pyabc ABC-SMC"].append(abc)
-    print(f"| method ({args.budget} simulations, {args.repeats} repeats) | miss (share of range) | in-sample error | wall s |")
+    print(
+        f"| method ({args.budget} simulations, {args.repeats} repeats) | miss (share of range) | in-sample error | wall s |"
+    )
     print("|---|---:|---:|---:|")
     for method, runs in rows.items():
         if not runs:
@@ -127,5 +125,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    _ = dt
     sys.exit(main())
