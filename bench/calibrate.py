@@ -14,7 +14,8 @@ Flee 3.1 is run `--flee-runs` times (seeds 0..N-1) with each folder's own simset
 venv (see compare_flee.py), and scored over the same last third with the same metric.
 
 Prints a Markdown table and writes bench/results/calibrate-<scenario>.json; the calibration
-folders go to bench/results/calibrate/<scenario>/ (a rerun resumes them).
+folders go to bench/results/calibrate/<scenario>/ (made afresh each time, so the time is a
+whole calibration's).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -54,6 +56,7 @@ def fit_until(folder: Path, hasten: int | None) -> tuple[dt.date, int, int]:
 
 def run_calibration(folder: Path, hasten: int | None, until: dt.date, args: argparse.Namespace) -> dict[str, Any]:
     out = RESULTS / "calibrate" / folder.name
+    shutil.rmtree(out, ignore_errors=True)  # the bench's own folder: a fresh calibration, timed whole
     cmd = [sys.executable, "-m", "borderflow.cli", "calibrate", str(folder), "--fit-until", until.isoformat()]
     budget, seeds = PLAN.get(folder.name, (96, 5))
     budget, seeds = args.budget or budget, args.seeds or seeds

@@ -89,8 +89,9 @@ def pyabc_row(data: dict[str, Any], budget: int, repeat: int) -> dict[str, Any] 
         history = abc.run(max_total_nr_simulations=budget)
         wall = time.perf_counter() - t0
         frame, weights = history.get_distribution()
+        simulations = int(history.total_nr_simulations)
     mean = {names[k]: float(np.average(frame[k], weights=weights)) for k in names}
-    return {"values": mean, "wall_s": wall, "simulations": int(history.total_nr_simulations)}
+    return {"values": mean, "wall_s": wall, "simulations": simulations}
 
 
 def main(argv: list[str] | None = None) -> int:
