@@ -157,7 +157,7 @@ def test_naive_forecast_keeps_the_last_fitted_shares_of_each_later_total() -> No
         (["--fit-until", "2024-13-01"], "--fit-until"),
         (["--fit-until", "2024-02-09"], "expected a date from 2024-01-02 to 2024-02-08"),
         (["--fit-until", "2024-01-27", "--param", "move_rules.camp_weight"], "PATH=LOW:HIGH"),
-        (["--fit-until", "2024-01-27", "--param", "move_rules.nothing=1:2"], "names no numeric field"),
+        (["--fit-until", "2024-01-27", "--param", "move_rules.nothing=1:2"], "names no field of this scenario"),
         (["--fit-until", "2024-01-27", "--param", "move_rules.default_movechance=0.1:2"], "=2 is refused"),
     ],
 )
@@ -235,7 +235,7 @@ def test_compare_band_spans_the_calibrated_parameters_and_says_so(tmp_path: Path
     assert "calibrated parameter sets" in spread.verdict()
     assert "calibrated" not in plain.verdict()
     (folder / RESULT).write_text(json.dumps({"accepted": [{"values": {"move_rules.nothing": 1}, "weight": 1}]}))
-    with pytest.raises(ScenarioError, match="names no numeric field"):
+    with pytest.raises(ScenarioError, match="names no field of this scenario"):
         accepted_sets(folder, sc)
 
 

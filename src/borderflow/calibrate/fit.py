@@ -29,8 +29,9 @@ from borderflow.calibrate.scoring import Series, naive_forecast, naive_score, sc
 from borderflow.calibrate.split import check_fit_until, fit_view, fitted_days, masked
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, member_scenario
+from borderflow.files import write_file_atomically
 from borderflow.metrics import validation
-from borderflow.results.folder import MANIFEST, OutputFolder, claim, read_manifest_of, sha256, write_file_atomically
+from borderflow.results.folder import MANIFEST, OutputFolder, claim, read_manifest_of, sha256
 from borderflow.scenario import load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -81,10 +82,7 @@ def calibrate(
     if not scenario.observations:
         raise ScenarioError(scenario.name, "observations", "none; expected observed counts to fit to")
     check_fit_until(scenario, fit_until)
-    policy = (scenario.default_policy or "none") if policy is None else policy
-    if policy != "none" and policy not in scenario.policies:
-        known = ", ".join(scenario.policies) or "none defined"
-        raise ScenarioError(scenario.name, "--policy", f"no policy package {policy!r}; expected one of: {known}")
+    policy = scenario.package(policy, "--policy") or "none"
     for name, value, low in (("--budget", budget, 1), ("--seeds", seeds, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 100_000:
             raise ScenarioError(None, name, f"{value!r}; expected a whole number from {low} to 100000")

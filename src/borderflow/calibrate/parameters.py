@@ -11,7 +11,7 @@ from typing import Any
 from borderflow.ensemble.members import Member, member_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
-from borderflow.scenario.uncertainty_specs import get_path
+from borderflow.scenario.uncertainty_specs import get_path, numeric_field_problem
 
 # The movement rules that decide where and when people arrive in Flee-style scenarios, with
 # ranges wide enough to hold the settings of Flee's own cases (docs/calibration.md). A range
@@ -57,12 +57,9 @@ def parse_param(text: str) -> tuple[str, float, float]:
 
 def numeric_value(data: dict[str, Any], path: str, source: str, option: str = "--param") -> int | float:
     """The number at `path` in a scenario's plain data (a ScenarioError naming `option` if none)."""
-    try:
-        value = get_path(data, path)
-    except (KeyError, IndexError, TypeError):
-        value = None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(source, option, f"{path!r} names no numeric field of this scenario")
+    if (problem := numeric_field_problem(data, path)) is not None:
+        raise ScenarioError(source, option, problem)
+    value: int | float = get_path(data, path)
     return value
 
 
