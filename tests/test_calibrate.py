@@ -246,3 +246,15 @@ def test_sets_are_drawn_in_proportion_to_their_weights(seed: int) -> None:
     picked = systematic([0.5, 0.25, 0.25], 8, seed)
     assert np.bincount(picked, minlength=3).tolist() == [4, 2, 2]
     assert sorted(systematic([1.0, 1.0, 1.0, 1.0, 1.0], 5, seed).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_the_command_prints_the_fit_and_where_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from borderflow.cli import main
+
+    args = ["calibrate", str(TINY), "--fit-until", "2024-01-27", "--budget", "8", "--seeds", "1", "--serial"]
+    _main(main, [*args, "--param", "move_rules.camp_weight=1:4", "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    saved = json.loads((tmp_path / "o" / RESULT).read_text())
+    assert f"move_rules.camp_weight = {saved['params']['move_rules.camp_weight']:.6g} (was 2)" in out
+    assert f"out of sample {saved['out_of_sample']['averaged_relative_difference']:.3f}" in out
+    assert str(tmp_path / "o" / SCENARIO_FILE) in out.replace("\n", "")
