@@ -258,3 +258,13 @@ def test_the_command_prints_the_fit_and_where_it_is(tmp_path: Path, capsys: pyte
     assert f"move_rules.camp_weight = {saved['params']['move_rules.camp_weight']:.6g} (was 2)" in out
     assert f"out of sample {saved['out_of_sample']['averaged_relative_difference']:.3f}" in out
     assert str(tmp_path / "o" / SCENARIO_FILE) in out.replace("\n", "")
+
+
+def test_a_folder_of_other_results_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    from borderflow.results import write_results
+
+    write_results(borderflow.run(load_scenario(TINY)), tmp_path / "r")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()}
+    with pytest.raises(ScenarioError, match="holds other results"):
+        calibrate(load_scenario(TINY), tmp_path / "r", FIT_UNTIL, PARAMS, budget=8, seeds=1)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()} == before

@@ -295,7 +295,13 @@ def _finish(
 def _start(folder: Path, scenario: Scenario, settings: dict[str, Any]) -> None:
     """Write the folder's manifest, or check that the one there is this calibration's (resume)."""
     old = read_manifest_of(folder)
-    if old is not None and old.get("kind") == "calibration":
+    if old is not None and old.get("kind") != "calibration":
+        raise ScenarioError(
+            folder / MANIFEST,
+            None,
+            f"holds other results ({old.get('kind', 'a run')}); expected a calibration to resume, or another --out folder",
+        )
+    if old is not None:
         if any(old.get(k) != v for k, v in settings.items()):
             raise ScenarioError(
                 folder / MANIFEST,
