@@ -20,6 +20,7 @@ from rich.table import Table
 
 from borderflow import __version__
 from borderflow.api import run as run_scenario
+from borderflow.calibrate.commands import register as register_calibrate_command
 from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.report.compare import Comparison
 from borderflow.results import Result, claim, verify, write_results
@@ -300,6 +301,10 @@ def compare_cmd(
     window: Annotated[
         str | None, typer.Option(help="Compare over FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); default the whole period.")
     ] = None,
+    from_calibration: Annotated[
+        Path | None,
+        typer.Option(help="Draw each paired run's fitted values from this calibration's accepted sets."),
+    ] = None,
 ) -> None:
     """Compare two policy packages with common random numbers, and give a plain verdict."""
     from borderflow.report.compare import compare
@@ -312,7 +317,12 @@ def compare_cmd(
         )
     a, b = (None if n == "none" else n for n in names)
     span = _parse_window(window, sc)
-    cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span)
+    sets = None
+    if from_calibration is not None:
+        from borderflow.calibrate.fit import accepted_sets
+
+        sets = accepted_sets(from_calibration, sc)
+    cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span, sets)
     out_console.print(_comparison_tables(cmp))
     out_console.print(cmp.verdict(), highlight=False)
 
@@ -431,6 +441,7 @@ def version() -> None:
 
 
 register_ensemble_commands(app)
+register_calibrate_command(app)
 
 
 def main() -> None:

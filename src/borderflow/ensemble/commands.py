@@ -93,6 +93,10 @@ def register(app: typer.Typer) -> None:
         member: Annotated[
             int | None, typer.Option(help="Rerun only member K of the ensemble in --out, from its manifest.")
         ] = None,
+        from_calibration: Annotated[
+            Path | None,
+            typer.Option(help="Also draw each member's fitted values from this calibration's accepted sets."),
+        ] = None,
     ) -> None:
         """Run a seeded ensemble over the uncertain parameters; members stream to disk; rerun resumes."""
         from borderflow import __version__
@@ -108,6 +112,11 @@ def register(app: typer.Typer) -> None:
         if design not in ("lhs", "sobol"):
             raise ScenarioError(None, "--design", f"{design!r}; expected lhs or sobol")
         sc = load_scenario(scenario)
+        sets = None
+        if from_calibration is not None:
+            from borderflow.calibrate.fit import accepted_sets
+
+            sets = accepted_sets(from_calibration, sc)
         packages: list[str | None] = list(policy) if policy else [None]
         with claim(out if out is not None else default_folder(sc.name, "-ensemble", scenario)) as root:
             if member is not None:
@@ -138,6 +147,7 @@ def register(app: typer.Typer) -> None:
                             seed=seed,
                             executor=executor,
                             progress=functools.partial(_advance, bar, task),
+                            parameter_sets=sets,
                         )
                     table = bands_table(folder.path)
                     folder.write_file("bands.csv", lambda tmp, t=table: t.to_csv(tmp, index=False))  # type: ignore[misc]

@@ -68,3 +68,14 @@ def sample(params: Sequence[UncertainParameter], n: int, design: Design = "lhs",
     if not params:
         return u
     return np.column_stack([ppf(p.distribution, u[:, j]) for j, p in enumerate(params)])
+
+
+def systematic(weights: Sequence[float], n: int, seed: int = 0) -> NDArray[np.int64]:
+    """n indices into `weights`, each drawn about n x weight times (systematic resampling: one
+    uniform offset, then evenly spaced), in a shuffled order. Few runs still cover the sets."""
+    rng = np.random.default_rng(seed)
+    w = np.asarray(weights, dtype=np.float64)
+    edges = np.cumsum(w / w.sum())
+    positions = (rng.random() + np.arange(n)) / n
+    picked: NDArray[np.int64] = np.minimum(np.searchsorted(edges, positions, side="right"), len(w) - 1)
+    return rng.permutation(picked)

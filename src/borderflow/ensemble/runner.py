@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from borderflow import __version__, interrupts
-from borderflow.ensemble.design import Design, sample
+from borderflow.ensemble.design import Design, sample, systematic
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, Series, member_scenario, run_member
 from borderflow.ensemble.store import (
@@ -28,13 +28,28 @@ from borderflow.scenario.errors import ScenarioError, short_repr
 from borderflow.scenario.limits import MAX_MEMBERS, MAX_SEED
 from borderflow.scenario.model import Scenario
 
+ParameterSets = list[tuple[dict[str, float], float]]  # values by path, and a weight
 
-def plan(scenario: Scenario, n: int, design: Design = "lhs", seed: int | None = None) -> list[Member]:
-    """Member i gets seed base + i and the i-th design row."""
+
+def plan(
+    scenario: Scenario,
+    n: int,
+    design: Design = "lhs",
+    seed: int | None = None,
+    parameter_sets: ParameterSets | None = None,
+) -> list[Member]:
+    """Member i gets seed base + i and the i-th design row; with `parameter_sets` (a
+    calibration's accepted sets and their weights), also one set, drawn in proportion to the
+    weights (systematic resampling seeded by the base seed)."""
     base = scenario.seed if seed is None else seed
     values = sample(scenario.uncertain, n, design, base)
     paths = [p.path for p in scenario.uncertain]
     members = [Member(i, base + i, {p: float(values[i, j]) for j, p in enumerate(paths)}) for i in range(n)]
+    if parameter_sets:
+        drawn = systematic([w for _, w in parameter_sets], n, base)
+        members = [
+            Member(m.index, m.seed, {**m.values, **parameter_sets[k][0]}) for m, k in zip(members, drawn, strict=True)
+        ]
     check_extremes(scenario, members)
     return members
 
@@ -61,6 +76,7 @@ def run_ensemble(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    parameter_sets: ParameterSets | None = None,
 ) -> Path:
     """Run (or resume) an ensemble of n members into `out` (a path, checked against the output
     policy, or a folder already claimed); returns the folder."""
@@ -69,13 +85,21 @@ def run_ensemble(
     if not isinstance(out, OutputFolder):
         with claim(out) as folder:
             return run_ensemble(
-                scenario, n, folder, policy=policy, design=design, seed=seed, executor=executor, progress=progress
+                scenario,
+                n,
+                folder,
+                policy=policy,
+                design=design,
+                seed=seed,
+                executor=executor,
+                progress=progress,
+                parameter_sets=parameter_sets,
             )
     path = out.path
     # the package actually run: None = the scenario's default_policy; "none" = no package
     policy = scenario.package(policy, "--policy") or "none"
     _check_size(n, seed)
-    members = plan(scenario, n, design, seed)
+    members = plan(scenario, n, design, seed, parameter_sets)
     interrupts.check()  # planning can take seconds (imports); a pool may be recording Ctrl-C
     write_manifest(
         path,
@@ -89,6 +113,7 @@ def run_ensemble(
             "base_seed": members[0].seed if members else seed,
             "n": n,
             "parameters": [{"path": p.path, "label": p.label} for p in scenario.uncertain],
+            "parameter_sets": parameter_sets and [{"values": v, "weight": w} for v, w in parameter_sets],
             "members": [{"index": m.index, "seed": m.seed, "values": m.values} for m in members],
         },
     )

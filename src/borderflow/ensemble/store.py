@@ -82,12 +82,12 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     path = out / MANIFEST
     if path.exists():
         old = json.loads(path.read_text())
-        keys = ("scenario_hash", "policy", "design", "base_seed", "n")
+        keys = ("scenario_hash", "policy", "design", "base_seed", "n", "parameter_sets")
         if any(old.get(k) != manifest.get(k) for k in keys):
             raise ScenarioError(
                 path,
                 None,
-                "holds a different ensemble (scenario, policy, design, seed or size); "
+                "holds a different ensemble (scenario, policy, design, seed, size or calibrated sets); "
                 "expected the same one to resume, or another --out folder",
             )
         return

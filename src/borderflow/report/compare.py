@@ -100,6 +100,7 @@ class Comparison:
     outcomes_b: list[Outcome]
     start: dt.date
     days: int
+    parameter_sets: int = 0  # distinct calibrated parameter sets the runs drew from (0: the scenario's values)
 
     def paired(self, attr: str) -> FloatArray:
         """b - a per seed for a scalar outcome."""
@@ -151,6 +152,12 @@ class Comparison:
             f"{self.b} {verb} Southwest encounters over {span} {amount} compared with {self.a} "
             f"(band {lo:+.0f}% to {hi:+.0f}% over {len(self.seeds)} paired seeds)"
         )
+        if self.parameter_sets:
+            text = text.replace(
+                "paired seeds)",
+                f"paired runs, each with its own seed and one of {self.parameter_sets} calibrated parameter sets: "
+                "the band spans both the fitted parameters and the random draws)",
+            )
         if mean < 0:
             text += f"; {d['share_displaced_later_pct']:.0f}% of that is displacement to later dates"
             if d["displaced_to_other_sectors_or_ports"] > 0:
@@ -166,16 +173,40 @@ def compare(
     b: str | None,
     seeds: list[int],
     window: tuple[dt.date, dt.date] | None = None,
+    parameter_sets: list[tuple[dict[str, float], float]] | None = None,
 ) -> Comparison:
-    """Run packages a and b (None = no policies) with the same seeds: common random numbers."""
+    """Run packages a and b (None = no policies) with the same seeds: common random numbers.
+    With `parameter_sets` (a calibration's accepted sets and weights), run k also takes one set,
+    drawn in proportion to the weights, the same for both packages."""
     if window is not None:
         check_window(scenario, *window)
     if not seeds:
         raise ScenarioError(scenario.name, "seeds", "none; expected at least one seed")
-    outs_a = [outcome(run(scenario, seed=s, policy=a or "none"), window) for s in seeds]
-    outs_b = [outcome(run(scenario, seed=s, policy=b or "none"), window) for s in seeds]
+    scenarios = [scenario] * len(seeds)
+    used = 0
+    if parameter_sets:
+        from borderflow.ensemble.design import systematic
+        from borderflow.ensemble.members import Member, member_scenario
+
+        drawn = systematic([w for _, w in parameter_sets], len(seeds), seeds[0])
+        data = scenario.model_dump(mode="json")
+        scenarios = [
+            member_scenario(data, Member(k, s, parameter_sets[j][0]))
+            for k, (s, j) in enumerate(zip(seeds, drawn, strict=True))
+        ]
+        used = len(set(drawn.tolist()))
+    outs_a = [outcome(run(sc, seed=s, policy=a or "none"), window) for sc, s in zip(scenarios, seeds, strict=True)]
+    outs_b = [outcome(run(sc, seed=s, policy=b or "none"), window) for sc, s in zip(scenarios, seeds, strict=True)]
     return Comparison(
-        a or "no policies", b or "no policies", seeds, window, outs_a, outs_b, scenario.start_date, scenario.days
+        a or "no policies",
+        b or "no policies",
+        seeds,
+        window,
+        outs_a,
+        outs_b,
+        scenario.start_date,
+        scenario.days,
+        used,
     )
 
 
