@@ -70,3 +70,26 @@ def test_checks_on_the_record(cbp_dir: Path) -> None:
     folds = winters(series, 2016, 2022)
     assert len(folds) == 7
     assert all(f.observed > 0 for f in folds)
+
+
+def test_record_check_command(cbp_dir: Path) -> None:
+    """`borderflow record-check` prints the three tables; a record too short is one line, exit 2."""
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "borderflow.cli", "record-check", "--cbp", str(cbp_dir), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    proc = cli("--fit-until", "2023-09", "--first-winter", "2016")
+    assert proc.returncode == 0, proc.stderr
+    for text in ("fit through 2023-09", "last year scaled", "Tucson, AZ", "(7 winters)", "all winters (pooled)"):
+        assert text in proc.stdout
+    late = cli("--fit-until", "2023-12")
+    assert late.returncode == 2
+    assert late.stderr.count("\n") == 1
+    assert "the record ends 2023-12; expected months up to 2024-03" in late.stderr

@@ -36,6 +36,7 @@ class OutOfSample:
     observed: FloatArray  # (months, sectors)
     forecasts: dict[str, FloatArray]
     scores: tuple[Scores, ...]
+    fitted: str  # what the fit chose, in words
 
 
 def out_of_sample(series: MonthlySeries, origin: pd.Period, horizon: int = 3) -> OutOfSample:
@@ -57,7 +58,12 @@ def out_of_sample(series: MonthlySeries, origin: pd.Period, horizon: int = 3) ->
         for name, fc in forecasts.items()
     )
     months = tuple(origin + k for k in range(1, horizon + 1))
-    return OutOfSample(origin, months, series.sectors, observed, forecasts, scores)
+    fitted = (
+        f"fitted through {origin}: seasons weighted with a half-life of {fit.season.half_life:g} years, "
+        f"the total's pattern kept at {fit.season.total_weight:.2f}; level smoothing {fit.level.alpha:g}, "
+        f"trend {fit.level.beta:g}; shares smoothing {fit.shares.weight:g}"
+    )
+    return OutOfSample(origin, months, series.sectors, observed, forecasts, scores, fitted)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""The `record-check` command (registered on the main CLI): the monthly model against the
+naive forecasts on the CBP record, out of sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from borderflow.scenario.errors import ScenarioError
+
+console = Console(emoji=False, markup=False, highlight=False, width=120)  # the tables fit without wrapping
+
+
+def _month(text: str, option: str) -> pd.Period:
+    from borderflow.record.months import month
+
+    try:
+        return month(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("record-check")
+    def record_check(
+        fit_until: Annotated[
+            str, typer.Option("--fit-until", help="Last month the fit may see (YYYY-MM); the next months are scored.")
+        ] = "2023-09",
+        horizon: Annotated[int, typer.Option(min=1, max=12, help="Months forecast after --fit-until.")] = 3,
+        first_winter: Annotated[
+            int, typer.Option(help="First December of the rolling-origin check (forecasts January-March).")
+        ] = 2002,
+        cbp: Annotated[
+            Path | None,
+            typer.Option(help="Folder of the CBP files (default: data/cbp under --data-root, or ../shared/data/cbp)."),
+        ] = None,
+    ) -> None:
+        """Fit the monthly sector model on the CBP record up to a month and score its forecast of
+        the next months against naive forecasts; then the rolling-origin check of seasonality
+        over past winters (fit through each December, forecast January-March)."""
+        from borderflow.monthly.checks import out_of_sample, winters
+        from borderflow.monthly.series import MonthlySeries
+        from borderflow.record import cbp_folder, read_sectors
+
+        origin = _month(fit_until, "--fit-until")
+        last = origin + horizon
+        folder = cbp_folder(cbp)
+        series = MonthlySeries.from_frame(read_sectors(folder, through=last))  # nothing later is read
+        if series.last < last:
+            raise ScenarioError(
+                folder, "--fit-until", f"the record ends {series.last}; expected months up to {last} to score"
+            )
+        result = out_of_sample(series, origin, horizon)
+        span = f"{result.months[0]} to {result.months[-1]}"
+        scores = Table(title=f"Southwest Border Patrol encounters by sector, fit through {origin}, forecast {span}")
+        for col in ("forecast", "WAPE", "share dissimilarity", "MASE (total)", "interval score p05-p95"):
+            scores.add_column(col, justify="left" if col == "forecast" else "right")
+        for s in result.scores:
+            interval = "" if s.interval_score is None else f"{s.interval_score:,.0f}"
+            scores.add_row(
+                s.forecaster, f"{s.wape:.3f}", f"{s.share_dissimilarity:.3f}", f"{s.mase_total:.2f}", interval
+            )
+        console.print(scores)
+        console.print(result.fitted, soft_wrap=True)
+        model = result.forecasts["monthly model"]
+        detail = Table(title="the monthly model's forecast and what was recorded")
+        detail.add_column("sector")
+        for m in result.months:
+            detail.add_column(f"{m} forecast", justify="right")
+            detail.add_column(f"{m} recorded", justify="right")
+        for j, sector in enumerate((*result.sectors, "Southwest, all")):
+            cells = []
+            for k in range(len(result.months)):
+                f = model[k].sum() if j == len(result.sectors) else model[k, j]
+                o = result.observed[k].sum() if j == len(result.sectors) else result.observed[k, j]
+                cells += [f"{f:,.0f}", f"{o:,.0f}"]
+            detail.add_row(sector, *cells)
+        console.print(detail)
+        last_winter = (origin - 3).year if (origin - 3).month == 12 else (origin - 3).year - 1
+        folds = winters(series.through(origin), first_winter, last_winter)
+        table = Table(title=f"rolling origin: fit through December, forecast January-March ({len(folds)} winters)")
+        for col in ("origin", "monthly model WAPE", "seasonal naive WAPE", "better"):
+            table.add_column(col, justify="left" if col == "origin" else "right")
+        for w in folds:
+            better = "model" if w.model_wape < w.seasonal_naive_wape else "seasonal naive"
+            table.add_row(str(w.origin), f"{w.model_wape:.3f}", f"{w.seasonal_naive_wape:.3f}", better)
+        observed = sum(w.observed for w in folds)
+        pooled_model = sum(w.model_abs_error for w in folds) / observed
+        pooled_naive = sum(w.seasonal_naive_abs_error for w in folds) / observed
+        table.add_section()
+        wins = sum(w.model_wape < w.seasonal_naive_wape for w in folds)
+        table.add_row(
+            "all winters (pooled)", f"{pooled_model:.3f}", f"{pooled_naive:.3f}", f"model in {wins} of {len(folds)}"
+        )
+        console.print(table)
