@@ -93,3 +93,23 @@ def test_record_check_command(cbp_dir: Path) -> None:
     assert late.returncode == 2
     assert late.stderr.count("\n") == 1
     assert "the record ends 2023-12; expected months up to 2024-03" in late.stderr
+
+
+def test_corridors_are_recovered_from_who_and_where() -> None:
+    """Two groups with known corridors and a changing mix: NNLS finds the corridors exactly."""
+    from borderflow.monthly.corridors import fit_corridors
+
+    rng = np.random.default_rng(2)
+    months = 30
+    who = rng.uniform(1_000, 9_000, size=(months, 2))  # group counts, mix changing month to month
+    truth = np.array([[0.7, 0.3, 0.0], [0.0, 0.2, 0.8]])
+    where = who @ truth
+    first = pd.Period("2020-01", freq="M")
+    cor = fit_corridors(
+        MonthlySeries(first, ("A", "B", "C"), where), MonthlySeries(first, ("north", "south"), who), window=24
+    )
+    by_group = dict(zip(cor.groups, cor.matrix, strict=False))
+    np.testing.assert_allclose(by_group["north"], truth[0], atol=1e-9)
+    np.testing.assert_allclose(by_group["south"], truth[1], atol=1e-9)
+    assert cor.fit_error == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_allclose(cor.split(np.array([1.0, 1.0, 0.0])), truth.sum(axis=0) / 2, atol=1e-9)

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from borderflow.metrics import interval_score, mase, share_dissimilarity, wape
+from borderflow.monthly.corridors import Corridors, fit_corridors, group_mix
 from borderflow.monthly.model import fit_monthly
 from borderflow.monthly.naive import NAIVE_FORECASTS, SEASON, seasonal_naive
 from borderflow.monthly.series import MonthlySeries
 from borderflow.network.graph import FloatArray
 
 MODEL = "monthly model"
+CORRIDOR_MODEL = "monthly model, corridor shares"
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,26 @@ class OutOfSample:
     forecasts: dict[str, FloatArray]
     scores: tuple[Scores, ...]
     fitted: str  # what the fit chose, in words
+    corridors: Corridors | None  # fitted through the origin, when the citizenship series was given
 
 
-def out_of_sample(series: MonthlySeries, origin: pd.Period, horizon: int = 3) -> OutOfSample:
-    """Fit through `origin`, forecast the next `horizon` months by sector, score every forecaster."""
+def out_of_sample(
+    series: MonthlySeries, origin: pd.Period, horizon: int = 3, citizenship: MonthlySeries | None = None
+) -> OutOfSample:
+    """Fit through `origin`, forecast the next `horizon` months by sector, score every
+    forecaster. With the citizenship series, also the model with the origin month's sector
+    split as the corridors fitted through `origin` make it from that month's group mix."""
     history = series.through(origin)
     observed = series.window(origin + 1, horizon)
     fit = fit_monthly(history)
-    forecasts = {MODEL: fit.forecast(horizon), **{k: f(history, horizon) for k, f in NAIVE_FORECASTS.items()}}
+    forecasts = {MODEL: fit.forecast(horizon)}
+    corridors = None
+    if citizenship is not None:
+        who = citizenship.through(origin)
+        corridors = fit_corridors(history, who)
+        mix = group_mix(who).counts[-1]
+        forecasts[CORRIDOR_MODEL] = fit.forecast(horizon, corridors.split(mix))
+    forecasts.update({k: f(history, horizon) for k, f in NAIVE_FORECASTS.items()})
     lower, upper = fit.band(horizon)
     total_history = history.counts.sum(axis=1)
     scores = tuple(
@@ -63,7 +77,7 @@ def out_of_sample(series: MonthlySeries, origin: pd.Period, horizon: int = 3) ->
         f"the total's pattern kept at {fit.season.total_weight:.2f}; level smoothing {fit.level.alpha:g}, "
         f"trend {fit.level.beta:g}; shares smoothing {fit.shares.weight:g}"
     )
-    return OutOfSample(origin, months, series.sectors, observed, forecasts, scores, fitted)
+    return OutOfSample(origin, months, series.sectors, observed, forecasts, scores, fitted, corridors)
 
 
 @dataclass(frozen=True)

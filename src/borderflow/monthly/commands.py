@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from borderflow.monthly.checks import OutOfSample
 from borderflow.scenario.errors import ScenarioError
 
 console = Console(emoji=False, markup=False, highlight=False, width=120)  # the tables fit without wrapping
@@ -35,6 +37,12 @@ def register(app: typer.Typer) -> None:
         first_winter: Annotated[
             int, typer.Option(help="First December of the rolling-origin check (forecasts January-March).")
         ] = 2002,
+        origins: Annotated[
+            str | None,
+            typer.Option(
+                help="Also fit at every month FIRST:LAST (YYYY-MM:YYYY-MM) and report the mean scores (about 0.1 s an origin)."
+            ),
+        ] = None,
         cbp: Annotated[
             Path | None,
             typer.Option(help="Folder of the CBP files (default: data/cbp under --data-root, or ../shared/data/cbp)."),
@@ -43,9 +51,9 @@ def register(app: typer.Typer) -> None:
         """Fit the monthly sector model on the CBP record up to a month and score its forecast of
         the next months against naive forecasts; then the rolling-origin check of seasonality
         over past winters (fit through each December, forecast January-March)."""
-        from borderflow.monthly.checks import out_of_sample, winters
+        from borderflow.monthly.checks import MODEL, out_of_sample, winters
         from borderflow.monthly.series import MonthlySeries
-        from borderflow.record import cbp_folder, read_sectors
+        from borderflow.record import cbp_folder, read_citizenship, read_sectors
 
         origin = _month(fit_until, "--fit-until")
         last = origin + horizon
@@ -55,7 +63,9 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError(
                 folder, "--fit-until", f"the record ends {series.last}; expected months up to {last} to score"
             )
-        result = out_of_sample(series, origin, horizon)
+        who = read_citizenship(folder, through=origin)  # who came: only up to the fit's last month
+        citizenship = MonthlySeries.from_frame(who, "citizenship", absent_is_zero=True)
+        result = out_of_sample(series, origin, horizon, citizenship)
         span = f"{result.months[0]} to {result.months[-1]}"
         scores = Table(title=f"Southwest Border Patrol encounters by sector, fit through {origin}, forecast {span}")
         for col in ("forecast", "WAPE", "share dissimilarity", "MASE (total)", "interval score p05-p95"):
@@ -67,7 +77,19 @@ def register(app: typer.Typer) -> None:
             )
         console.print(scores)
         console.print(result.fitted, soft_wrap=True)
-        model = result.forecasts["monthly model"]
+        if result.corridors is not None:
+            cor = result.corridors
+            corridors = Table(
+                title=f"corridors fitted through {origin}: share of each group's people met in each sector "
+                f"(NNLS over 24 months; fitted split off by {cor.fit_error:.3f})"
+            )
+            corridors.add_column("citizenship")
+            for sector in cor.sectors:
+                corridors.add_column(sector.split(",")[0], justify="right")
+            for g, group in enumerate(cor.groups):
+                corridors.add_row(group, *(f"{x:.2f}" if x else "" for x in cor.matrix[g]))
+            console.print(corridors)
+        model = result.forecasts[MODEL]
         detail = Table(title="the monthly model's forecast and what was recorded")
         detail.add_column("sector")
         for m in result.months:
@@ -98,3 +120,36 @@ def register(app: typer.Typer) -> None:
             "all winters (pooled)", f"{pooled_model:.3f}", f"{pooled_naive:.3f}", f"model in {wins} of {len(folds)}"
         )
         console.print(table)
+        if origins is not None:
+            parts = origins.split(":")
+            if len(parts) != 2:
+                raise typer.BadParameter(
+                    f"expected FIRST:LAST as YYYY-MM:YYYY-MM, found {origins!r}", param_hint="'--origins'"
+                )
+            first, final = (_month(p, "--origins") for p in parts)
+            if final + horizon > origin or first > final:
+                raise typer.BadParameter(
+                    f"expected FIRST <= LAST and LAST + {horizon} months up to --fit-until {origin}",
+                    param_hint="'--origins'",
+                )
+            runs = [out_of_sample(series, o, horizon, citizenship) for o in pd.period_range(first, final, freq="M")]
+            console.print(_mean_scores(runs, f"{first} to {final}"))
+
+
+def _mean_scores(runs: list[OutOfSample], span: str) -> Table:
+    """Each forecaster's mean scores over many origins, and how often the model does better."""
+    from borderflow.monthly.checks import MODEL
+
+    names = [s.forecaster for s in runs[0].scores]
+    wape = {n: [next(s.wape for s in r.scores if s.forecaster == n) for r in runs] for n in names}
+    share = {n: [next(s.share_dissimilarity for s in r.scores if s.forecaster == n) for r in runs] for n in names}
+    table = Table(
+        title=f"every origin from {span} ({len(runs)} fits, each forecasting the next {len(runs[0].months)} months)"
+    )
+    for col in ("forecast", "mean WAPE", "mean share dissimilarity", "monthly model better on WAPE", "on shares"):
+        table.add_column(col, justify="left" if col == "forecast" else "right")
+    for n in names:
+        better_w = "" if n == MODEL else f"{np.mean(np.array(wape[MODEL]) < np.array(wape[n])):.0%}"
+        better_s = "" if n == MODEL else f"{np.mean(np.array(share[MODEL]) < np.array(share[n])):.0%}"
+        table.add_row(n, f"{np.mean(wape[n]):.3f}", f"{np.mean(share[n]):.3f}", better_w, better_s)
+    return table

@@ -34,10 +34,20 @@ class MonthlyFit:
         last = self.history.last.month
         return ((last - 1 + np.arange(1, horizon + 1)) % 12 + 1).astype(np.int64)
 
-    def forecast(self, horizon: int) -> FloatArray:
-        """(horizon, sectors) expected encounters for the months after the origin."""
+    def forecast(self, horizon: int, split: FloatArray | None = None) -> FloatArray:
+        """(horizon, sectors) expected encounters for the months after the origin; `split`:
+        the sector shares of the origin month from elsewhere (the corridors), instead of the
+        fitted shares."""
+        shares = self.shares.shares if split is None else self.adjusted_shares(split)
         level = np.exp(self.level.path(horizon))
-        out: FloatArray = level[:, None] * self.shares.shares[None, :] * self.season.of(self._months_ahead(horizon))
+        out: FloatArray = level[:, None] * shares[None, :] * self.season.of(self._months_ahead(horizon))
+        return out
+
+    def adjusted_shares(self, split: FloatArray) -> FloatArray:
+        """A sector split of the origin month, seasonally adjusted like the fitted shares."""
+        month = np.array([self.history.last.month], dtype=np.int64)
+        adjusted = split / self.season.of(month)[0]
+        out: FloatArray = adjusted / adjusted.sum()
         return out
 
     def band(self, horizon: int, low: float = 0.05, high: float = 0.95) -> tuple[FloatArray, FloatArray]:

@@ -19,14 +19,20 @@ class MonthlySeries:
     counts: FloatArray
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, column: str = "sector") -> MonthlySeries:
-        """From a tidy frame (month, <column>, encounters); a month missing for some sector is
-        an error (the record has no gaps), never a silent zero."""
+    def from_frame(cls, frame: pd.DataFrame, column: str = "sector", *, absent_is_zero: bool = False) -> MonthlySeries:
+        """From a tidy frame (month, <column>, encounters). A month with no row at all is an
+        error (the record has no gaps), never a silent zero; a month without some <column> is
+        too, unless `absent_is_zero` (the citizenship file lists only the citizenships met)."""
         wide = frame.pivot_table(index="month", columns=column, values="encounters", aggfunc="sum")
         if wide.empty:
             raise ValueError("no months in the record; expected at least one")
         full = pd.period_range(wide.index.min(), wide.index.max(), freq="M")
         wide = wide.reindex(full)
+        empty = wide.isna().all(axis=1)
+        if empty.any():
+            raise ValueError(f"no row for {wide.index[empty][0]}; expected every month from {full[0]} to {full[-1]}")
+        if absent_is_zero:
+            wide = wide.fillna(0.0)
         if wide.isna().to_numpy().any():
             where = wide.index[wide.isna().any(axis=1)][0]
             raise ValueError(f"no count for some {column} in {where}; expected every month for every {column}")
