@@ -89,6 +89,10 @@ def test_record_check_command(cbp_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     for text in ("fit through 2023-09", "last year scaled", "Tucson, AZ", "(7 winters)", "all winters (pooled)"):
         assert text in proc.stdout
+    bad = cli("--origins", "2001-01:2002-01")
+    assert bad.returncode == 2
+    assert "FIRST from 2002-09" in bad.stderr
+    assert bad.stdout == ""  # checked before any work
     late = cli("--fit-until", "2023-12")
     assert late.returncode == 2
     assert late.stderr.count("\n") == 1

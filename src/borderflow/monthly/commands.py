@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
         the next months against naive forecasts; then the rolling-origin check of seasonality
         over past winters (fit through each December, forecast January-March)."""
         from borderflow.monthly.checks import MODEL, out_of_sample, winters
+        from borderflow.monthly.model import MIN_MONTHS
         from borderflow.monthly.series import MonthlySeries
         from borderflow.record import cbp_folder, read_citizenship, read_sectors
 
@@ -65,6 +66,29 @@ def register(app: typer.Typer) -> None:
             )
         who = read_citizenship(folder, through=origin)  # who came: only up to the fit's last month
         citizenship = MonthlySeries.from_frame(who, "citizenship", absent_is_zero=True)
+        earliest = (series.first + (MIN_MONTHS - 1)).year  # the first December with enough history to fit
+        if first_winter < earliest:
+            raise typer.BadParameter(
+                f"{first_winter}: the record starts {series.first}; expected a December from {earliest} on "
+                f"({MIN_MONTHS} months of history to fit)",
+                param_hint="'--first-winter'",
+            )
+        origin_span = None
+        if origins is not None:  # checked before any work
+            parts = origins.split(":")
+            if len(parts) != 2:
+                raise typer.BadParameter(
+                    f"expected FIRST:LAST as YYYY-MM:YYYY-MM, found {origins!r}", param_hint="'--origins'"
+                )
+            first, final = (_month(p, "--origins") for p in parts)
+            fittable = series.first + (MIN_MONTHS - 1)
+            if final + horizon > origin or first > final or first < fittable:
+                raise typer.BadParameter(
+                    f"{origins}: expected FIRST <= LAST, FIRST from {fittable} ({MIN_MONTHS} months to fit) "
+                    f"and LAST + {horizon} months up to --fit-until {origin}",
+                    param_hint="'--origins'",
+                )
+            origin_span = (first, final)
         result = out_of_sample(series, origin, horizon, citizenship)
         span = f"{result.months[0]} to {result.months[-1]}"
         scores = Table(title=f"Southwest Border Patrol encounters by sector, fit through {origin}, forecast {span}")
@@ -105,6 +129,9 @@ def register(app: typer.Typer) -> None:
         console.print(detail)
         last_winter = (origin - 3).year if (origin - 3).month == 12 else (origin - 3).year - 1
         folds = winters(series.through(origin), first_winter, last_winter)
+        if not folds:
+            console.print(f"rolling origin: no winter from {first_winter} to {last_winter} ends by {origin}")
+            return
         table = Table(title=f"rolling origin: fit through December, forecast January-March ({len(folds)} winters)")
         for col in ("origin", "monthly model WAPE", "seasonal naive WAPE", "better"):
             table.add_column(col, justify="left" if col == "origin" else "right")
@@ -120,18 +147,8 @@ def register(app: typer.Typer) -> None:
             "all winters (pooled)", f"{pooled_model:.3f}", f"{pooled_naive:.3f}", f"model in {wins} of {len(folds)}"
         )
         console.print(table)
-        if origins is not None:
-            parts = origins.split(":")
-            if len(parts) != 2:
-                raise typer.BadParameter(
-                    f"expected FIRST:LAST as YYYY-MM:YYYY-MM, found {origins!r}", param_hint="'--origins'"
-                )
-            first, final = (_month(p, "--origins") for p in parts)
-            if final + horizon > origin or first > final:
-                raise typer.BadParameter(
-                    f"expected FIRST <= LAST and LAST + {horizon} months up to --fit-until {origin}",
-                    param_hint="'--origins'",
-                )
+        if origin_span is not None:
+            first, final = origin_span
             runs = [out_of_sample(series, o, horizon, citizenship) for o in pd.period_range(first, final, freq="M")]
             console.print(_mean_scores(runs, f"{first} to {final}"))
 
