@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BORDERFLOW_SHARED", REPO.parent / "shared"))
 FLEE_SCENARIOS = SHARED / "scenarios" / "flee"
 FABFLEE_SCENARIOS = SHARED / "scenarios" / "fabflee"
+CBP_DATA = SHARED / "data" / "cbp"
 
 
 def _shared(path: Path) -> Path:
@@ -32,3 +33,9 @@ def flee_dir() -> Path:
 def fabflee_dir() -> Path:
     """The 43 FabFlee folders (../shared/scenarios/fabflee, see its SOURCE.md)."""
     return _shared(FABFLEE_SCENARIOS)
+
+
+@pytest.fixture
+def cbp_dir() -> Path:
+    """CBP's monthly encounter files (../shared/data/cbp, see its SOURCE.md)."""
+    return _shared(CBP_DATA)

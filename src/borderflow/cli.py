@@ -22,6 +22,7 @@ from borderflow import __version__
 from borderflow.api import run as run_scenario
 from borderflow.calibrate.commands import register as register_calibrate_command
 from borderflow.ensemble.commands import register as register_ensemble_commands
+from borderflow.monthly.commands import register as register_record_commands
 from borderflow.report.compare import Comparison
 from borderflow.results import Result, claim, verify, write_results
 from borderflow.results.folder import default_folder, shown, verified_files
@@ -442,6 +443,7 @@ def version() -> None:
 
 register_ensemble_commands(app)
 register_calibrate_command(app)
+register_record_commands(app)
 
 
 def main() -> None:

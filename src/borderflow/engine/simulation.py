@@ -18,7 +18,9 @@ import numpy as np
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
+from borderflow.engine.corridors import CorridorComponent
 from borderflow.engine.movement import Movement, MovementState
+from borderflow.engine.seasonality import InflowSeasonalityComponent
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import World
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
@@ -58,8 +60,8 @@ class Simulation:
     """One run of a compiled world with its own random streams."""
 
     def __init__(self, world: World, seed: int, components: Sequence[Component] = ()) -> None:
-        """`components`: the run's policies and any other mechanisms; the scenario's border
-        and caravans are added here."""
+        """`components`: the run's policies and any other mechanisms; the scenario's inflow
+        seasonality, corridors, border and caravans are added here."""
         self.world = world
         self.streams = Streams(seed)
         spec = world.scenario.border
@@ -69,7 +71,16 @@ class Simulation:
         self.caravans = (
             CaravanSystem(world.scenario, world.net.index, world.hasten) if world.scenario.caravans else None
         )
-        every = [c for c in (self.caravans, self.border) if c is not None] + list(components)
+        sc = world.scenario
+        inflows: list[Component] = [
+            *(
+                []
+                if sc.inflow_seasonality is None
+                else [InflowSeasonalityComponent(sc.inflow_seasonality, world.net.index)]
+            ),
+            *(CorridorComponent(c, world.net.index) for c in sc.corridors),
+        ]
+        every = [*inflows, *(c for c in (self.caravans, self.border) if c is not None), *components]
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
         self.movement = Movement(world, self.streams)

@@ -47,14 +47,19 @@ def averaged_relative_difference(sim: Series, obs: Series, rescaled: bool = Fals
     return float(daily_relative_difference(sim, obs, rescaled=rescaled).mean())
 
 
-def mase(sim: ArrayLike, obs: ArrayLike) -> float:
-    """Mean absolute scaled error against the naive persistence forecast obs(t-1).
+def mase(sim: ArrayLike, obs: ArrayLike, *, history: ArrayLike | None = None, lag: int = 1) -> float:
+    """Mean absolute scaled error: the mean |sim - obs| over the mean absolute change at `lag`
+    steps (the error of the naive forecast that repeats the value `lag` steps back).
 
-    Below 1: better than predicting that tomorrow looks like today. NaN where the
-    observations never change (the naive forecast is then perfect).
+    The scale comes from `history` when given (the fitted period, Hyndman and Koehler's
+    out-of-sample MASE; lag 12 for monthly seasonal data), else from `obs` itself. Below 1:
+    better than that naive forecast. NaN where the scale is 0 (the naive forecast is perfect).
     """
     s, o = np.asarray(sim, dtype=np.float64), np.asarray(obs, dtype=np.float64)
-    naive = np.abs(np.diff(o)).mean() if len(o) > 1 else 0.0
+    base = o if history is None else np.asarray(history, dtype=np.float64)
+    if lag < 1:
+        raise ValueError(f"lag {lag}; expected 1 or more")
+    naive = np.abs(base[lag:] - base[:-lag]).mean() if len(base) > lag else 0.0
     if naive == 0:
         return float("nan")
     return float(np.abs(s - o).mean() / naive)

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.inflow_specs import CorridorSpec, InflowSeasonality
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
 from borderflow.scenario.uncertainty_specs import UncertainParameter, numeric_field_problem
@@ -275,6 +276,12 @@ class Scenario(Strict):
     total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
+    inflow_seasonality: InflowSeasonality | None = Field(
+        None, description="a monthly factor on the people who set out (see InflowSeasonality)"
+    )
+    corridors: list[CorridorSpec] = Field(
+        [], description="where origin groups' new people enter the network (see CorridorSpec)"
+    )
     caravans: list[CaravanSpec] = Field([], description="groups that walk a route together (see CaravanSpec)")
     border: BorderSpec | None = Field(None, description="ports, sectors, border cities and staff (see Border*)")
     policies: dict[Name, list[AnyPolicy]] = Field(
@@ -349,6 +356,16 @@ class Scenario(Strict):
                 raise ValueError(f"observations[{i}].place: {o.place!r} observed twice; expected one entry per place")
             obs_seen.add(o.place)
         self._check_border(need_place)
+        if self.inflow_seasonality is not None:
+            for j, name in enumerate(self.inflow_seasonality.places):
+                need_place(f"inflow_seasonality.places[{j}]", name)
+        groups: set[str] = set()
+        for i, cor in enumerate(self.corridors):
+            for name in cor.places_named():
+                need_place(f"corridors[{i}]", name)
+            if cor.group in groups:
+                raise ValueError(f"corridors[{i}].group: {cor.group!r} used twice; expected one entry per group")
+            groups.add(cor.group)
         caravan_names: set[str] = set()
         for i, cv in enumerate(self.caravans):
             need_place(f"caravans[{i}].leaves", cv.leaves)
