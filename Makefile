@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ensemble.py --members 1000 --compare 200 --workers 2
 	$(BIN)/python bench/versions.py --members 200 --repeats 7 --ensembles 3
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/corpus.py --jobs 2
 
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py
