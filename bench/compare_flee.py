@@ -79,10 +79,18 @@ class Child:
 TIMED_OUT = -9  # Child.returncode of a child stopped at its timeout
 
 
-def run_child(label: str, cmd: Sequence[str], out: Path, timeout: float | None = None) -> Child:
+def run_child(label: str, cmd: Sequence[str], out: Path, timeout: float | None = None, reuse: bool = False) -> Child:
     """Run ``cmd`` (which writes ``out``), its output going to a log beside ``out``;
-    a child still running after ``timeout`` seconds is killed and its log says so."""
+    a child still running after ``timeout`` seconds is killed and its log says so.
+    With ``reuse``, an ``out`` (or, for a failed run, a log) already there is taken as
+    this run's (its process seconds are then unknown: NaN)."""
     log = out.with_suffix(".log")
+    if reuse and (out.exists() or log.exists()):
+        print(f"  {label}: reused {out.name if out.exists() else log.name}", file=sys.stderr)
+        if out.exists():
+            return Child(label, 0, float("nan"), json.loads(out.read_text(encoding="utf-8")), log)
+        stopped = log.read_text(encoding="utf-8", errors="replace").rstrip().endswith(" s")
+        return Child(label, TIMED_OUT if stopped else 1, float("nan"), None, log)
     out.unlink(missing_ok=True)
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
@@ -130,6 +138,7 @@ class Bench:
     raw: Path
     flee_demographics: bool = False
     collection: str = "flee"  # the folder of ../shared/scenarios the scenarios are in
+    reuse: bool = False  # take a run whose JSON is already in ``raw`` as done (resume)
 
     def folder(self, scenario: str) -> Path:
         return self.shared / "scenarios" / self.collection / scenario
@@ -148,7 +157,7 @@ class Bench:
         ]
         if self.flee_demographics:
             cmd.append("--demographics")
-        return run_child(f"flee {scenario} h{hasten} seed {seed}", cmd, out, timeout)
+        return run_child(f"flee {scenario} h{hasten} seed {seed}", cmd, out, timeout, self.reuse)
 
     def borderflow(self, scenario: str, hasten: int, seeds: Sequence[int]) -> Child:
         tag = "-".join(map(str, seeds))
@@ -163,7 +172,7 @@ class Bench:
             "--seeds",
             *map(str, seeds),
         ]
-        return run_child(f"borderflow {scenario} h{hasten} seeds {tag}", cmd, out)
+        return run_child(f"borderflow {scenario} h{hasten} seeds {tag}", cmd, out, reuse=self.reuse)
 
 
 def _mean(values: Sequence[float]) -> float | None:

@@ -6,7 +6,7 @@
 The folders are whatever ``../shared/scenarios/fabflee/`` holds when it runs; nothing is
 listed here. Three steps:
 
-1. **Which folders.** borderflow's suite (``borderflow.report.suite.run_suite``) runs every
+1. **Which folders.** borderflow's suite (``borderflow.report.suite``'s ``run_folder``) runs every
    folder at hasten 100: a folder runs in borderflow when its status is ``ran``, and has
    observations when it is scored. Every folder with ``source_data/data_layout.csv`` is
    also run once by Flee 3.1's driver (``flee_driver.py``) over its whole period at hasten
@@ -49,7 +49,7 @@ from typing import Any
 
 import yaml
 
-from borderflow.report.suite import SuiteRow, run_suite
+from borderflow.report.suite import SuiteRow, run_folder, suite_folders
 from compare_flee import (
     BORDERFLOW_SEEDS,
     RESULTS,
@@ -147,11 +147,12 @@ class Folder:
 def survey(bench: Bench, root: Path, jobs: int, budget_seconds: float, only: Sequence[str]) -> list[Folder]:
     """Step 1 and 2: every folder's status in each tool and, where both run it, its hasten."""
     print(f"borderflow suite over {root} at hasten {PROBE_HASTEN} ...", file=sys.stderr)
-    rows: list[SuiteRow] = run_suite(root, hasten=PROBE_HASTEN)
+    # run_suite's own steps, so that --folders runs only those
+    rows: list[SuiteRow] = [
+        run_folder(path, hasten=PROBE_HASTEN) for path in suite_folders(root) if not only or path.name in only
+    ]
     folders = []
     for row in rows:
-        if only and row.folder not in only:
-            continue
         path = root / row.folder
         observed = (
             row.error is not None if row.status == "ran" else (path / "source_data" / "data_layout.csv").is_file()
@@ -201,11 +202,19 @@ def compare(bench: Bench, folders: Sequence[Folder], jobs: int, flee_runs: int) 
         flee_futures, bf_future = pending[f.name]
         flee_children = [future.result() for future in flee_futures]
         bf = bf_future.result()
-        row = compare_errors(f.name, f.hasten, flee_children, bf)
+        try:
+            row = compare_errors(f.name, f.hasten, flee_children, bf)
+        except ValueError as exc:  # series the metric cannot score: a driver's bug, one row
+            print(f"  {f.name}: cannot score: {exc}", file=sys.stderr)
+            failed = {"error": None, "error_rescaled": None, "runs": [], "wall_seconds": None}
+            row = {"scenario": f.name, "hasten": f.hasten, "flee": dict(failed), "borderflow": dict(failed)}
+            row |= {"diff": None, "observations": None, "scoring_error": str(exc)}
         row["own_hasten"] = f.own_hasten
         row["flee_estimate_seconds"] = f.estimate_seconds
         row["unread_settings"] = (f.flee_probe or {}).get("unread_settings", [])
         row["failures"] = [(c.label, last_line(c)) for c in [*flee_children, bf] if c.failure() is not None]
+        if "scoring_error" in row:
+            row["failures"].append(("scoring", row["scoring_error"]))
         add_band(row)
         rows.append(row)
     return rows
@@ -284,6 +293,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--flee-venv", type=Path, default=ROOT / ".venv-flee")
     parser.add_argument("--flee-python", type=Path, default=None, help="an interpreter that has Flee 3.1")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="take runs already in bench/results/raw/corpus as done (resume an interrupted bench)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "corpus.json")
     return parser.parse_args(argv)
 
@@ -298,8 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     flee_python = args.flee_python or ensure_flee_python(args.flee_venv)
     raw = RESULTS / "raw" / "corpus"
     (raw / "probe").mkdir(parents=True, exist_ok=True)
-    probe_bench = Bench(shared=shared, flee_python=flee_python, raw=raw / "probe", collection=COLLECTION)
-    bench = Bench(shared=shared, flee_python=flee_python, raw=raw, collection=COLLECTION)
+    probe_bench = Bench(
+        shared=shared, flee_python=flee_python, raw=raw / "probe", collection=COLLECTION, reuse=args.reuse
+    )
+    bench = Bench(shared=shared, flee_python=flee_python, raw=raw, collection=COLLECTION, reuse=args.reuse)
     budget = args.budget_minutes * 60
 
     folders = survey(probe_bench, root, args.jobs, budget, args.folders)
@@ -323,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "probe_hasten": PROBE_HASTEN,
             "band": BAND,
             "folders": list(args.folders),
+            "reuse": args.reuse,
         },
         "folders": [vars(f) | {"exclusion": f.exclusion()} for f in folders],
         "compared": compared,

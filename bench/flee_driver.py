@@ -153,7 +153,8 @@ def run_flee(work: Path) -> dict[str, Any]:
     # A data_layout.csv row naming no location (car's Bossobolo) has no simulated count:
     # FabFlee never scores it either, as it reports camps only.
     listed = observed_names(work / "source_data" / "data_layout.csv")
-    names = [name for name in listed if name in by_name]
+    # A place listed twice (syria2022_2024's) is scored once, as borderflow scores it.
+    names = [name for name in dict.fromkeys(listed) if name in by_name]
     unknown = [name for name in listed if name not in by_name]
     if unknown:
         print(f"flee_driver: not scored, not in locations.csv: {unknown}", file=sys.stderr)
