@@ -93,7 +93,7 @@ def lacked_settings(folder: Path) -> list[str]:
         for part in dotted.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         if node is not None and (harmless is None or node != harmless):
-            found.append(f"{dotted}: {node!r}")
+            found.append(dotted if isinstance(node, (dict, list)) else f"{dotted}: {node!r}")
     return found
 
 
