@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/versions.py --members 200 --repeats 7 --ensembles 3
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/calibrate.py --workers 2 --flee-runs 3
+	$(BIN)/python bench/corpus.py --jobs 2
 
 docs: $(STAMP)
 	$(BIN)/python scripts/generate_docs.py

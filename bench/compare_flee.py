@@ -76,17 +76,34 @@ class Child:
         return f"{self.label}: exit {self.returncode}; log {self.log}: " + " | ".join(tail)
 
 
-def run_child(label: str, cmd: Sequence[str], out: Path) -> Child:
-    """Run ``cmd`` (which writes ``out``), its output going to a log beside ``out``."""
+TIMED_OUT = -9  # Child.returncode of a child stopped at its timeout
+
+
+def run_child(label: str, cmd: Sequence[str], out: Path, timeout: float | None = None, reuse: bool = False) -> Child:
+    """Run ``cmd`` (which writes ``out``), its output going to a log beside ``out``;
+    a child still running after ``timeout`` seconds is killed and its log says so.
+    With ``reuse``, an ``out`` (or, for a failed run, a log) already there is taken as
+    this run's (its process seconds are then unknown: NaN)."""
     log = out.with_suffix(".log")
+    if reuse and (out.exists() or log.exists()):
+        print(f"  {label}: reused {out.name if out.exists() else log.name}", file=sys.stderr)
+        if out.exists():
+            return Child(label, 0, float("nan"), json.loads(out.read_text(encoding="utf-8")), log)
+        stopped = log.read_text(encoding="utf-8", errors="replace").rstrip().endswith(" s")
+        return Child(label, TIMED_OUT if stopped else 1, float("nan"), None, log)
     out.unlink(missing_ok=True)
     start = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
-        proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, check=False)
+        try:
+            proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, check=False, timeout=timeout)
+            returncode = proc.returncode
+        except subprocess.TimeoutExpired:
+            returncode = TIMED_OUT
+            handle.write(f"\nstopped: still running after {timeout:.0f} s\n")
     seconds = time.perf_counter() - start
     output = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
-    print(f"  {label}: exit {proc.returncode}, {seconds:.1f} s", file=sys.stderr)
-    return Child(label, proc.returncode, seconds, output, log)
+    print(f"  {label}: exit {returncode}, {seconds:.1f} s", file=sys.stderr)
+    return Child(label, returncode, seconds, output, log)
 
 
 def ensure_flee_python(venv: Path) -> Path:
@@ -120,11 +137,13 @@ class Bench:
     flee_python: Path
     raw: Path
     flee_demographics: bool = False
+    collection: str = "flee"  # the folder of ../shared/scenarios the scenarios are in
+    reuse: bool = False  # take a run whose JSON is already in ``raw`` as done (resume)
 
     def folder(self, scenario: str) -> Path:
-        return self.shared / "scenarios" / "flee" / scenario
+        return self.shared / "scenarios" / self.collection / scenario
 
-    def flee(self, scenario: str, hasten: int, seed: int) -> Child:
+    def flee(self, scenario: str, hasten: int, seed: int, timeout: float | None = None) -> Child:
         out = self.raw / f"{scenario}-h{hasten}-flee-seed{seed}.json"
         cmd = [
             str(self.flee_python),
@@ -138,7 +157,7 @@ class Bench:
         ]
         if self.flee_demographics:
             cmd.append("--demographics")
-        return run_child(f"flee {scenario} h{hasten} seed {seed}", cmd, out)
+        return run_child(f"flee {scenario} h{hasten} seed {seed}", cmd, out, timeout, self.reuse)
 
     def borderflow(self, scenario: str, hasten: int, seeds: Sequence[int]) -> Child:
         tag = "-".join(map(str, seeds))
@@ -153,7 +172,7 @@ class Bench:
             "--seeds",
             *map(str, seeds),
         ]
-        return run_child(f"borderflow {scenario} h{hasten} seeds {tag}", cmd, out)
+        return run_child(f"borderflow {scenario} h{hasten} seeds {tag}", cmd, out, reuse=self.reuse)
 
 
 def _mean(values: Sequence[float]) -> float | None:

@@ -16,6 +16,9 @@ the folder (the shared folder is never written to):
   count) and ``optimisations.hasten`` replaced when ``--hasten`` is given.
 * Flee draws from the global ``random`` and ``numpy.random`` and seeds neither; ``--seed``
   seeds both so that a run can be repeated.
+* Flee reads settings with silent defaults; the output lists the keys of the folder's
+  ``simsetting.yml`` that Flee 3.1 never read (``unread_settings``), so that a run under
+  rules Flee does not have is not taken for a like-for-like one.
 * The working directory is the copy, as under FabFlee. Flee reads optional
   ``input_csv/demographics_*.csv`` files relative to it and draws age, gender and
   ethnicity for every agent with pandas; no rule of these folders' settings reads them,
@@ -85,10 +88,47 @@ def observed_names(layout: Path) -> list[str]:
     return [row[0].strip() for row in rows if row[0].strip() != "total"]
 
 
+def unread_keys(node: dict[Any, Any], prefix: str, read: set[tuple[int, str]]) -> list[str]:
+    """Dotted keys of ``node`` (and of the sections Flee read) that Flee never asked for."""
+    found = []
+    for key, value in node.items():
+        path = f"{prefix}{key}"
+        if (id(node), key) not in read:
+            found.append(path)
+        elif isinstance(value, dict):
+            found += unread_keys(value, path + ".", read)
+    return found
+
+
+def read_settings(path: Path) -> list[str]:
+    """Load ``path`` into Flee's settings; return the keys Flee 3.1 never read.
+
+    Flee reads every key through its module's ``fetchss(section, key, default)``; a
+    recording wrapper notes each (section, key) asked for while ``ReadFromYML`` runs.
+    """
+    module = sys.modules[SimulationSettings.__module__]
+    original = module.fetchss
+    asked: list[tuple[Any, str]] = []  # holds each section, so that its id stays its own
+
+    def recording(section: Any, key: str, default: Any) -> Any:
+        asked.append((section, key))
+        return original(section, key, default)
+
+    module.fetchss = recording
+    try:
+        SimulationSettings.ReadFromYML(str(path))
+    finally:
+        module.fetchss = original
+    root = asked[0][0] if asked else None  # Flee's first read is of the whole file
+    if not isinstance(root, dict):
+        return []
+    return unread_keys(root, "", {(id(section), key) for section, key in asked})
+
+
 def run_flee(work: Path) -> dict[str, Any]:
     """Build the Flee 3.1 ecosystem from ``work`` (the current directory) and run it."""
     setup_start = time.perf_counter()
-    SimulationSettings.ReadFromYML(str(work / "simsetting.yml"))
+    unread = read_settings(work / "simsetting.yml")
     hasten = int(SimulationSettings.optimisations["PopulationScaleDownFactor"])
     start_date, days = read_period.read_conflict_period(str(work / "input_csv" / "conflict_period.csv"))
     SimulationSettings.ConflictInputFile = str(work / "input_csv" / "conflicts.csv")
@@ -113,7 +153,8 @@ def run_flee(work: Path) -> dict[str, Any]:
     # A data_layout.csv row naming no location (car's Bossobolo) has no simulated count:
     # FabFlee never scores it either, as it reports camps only.
     listed = observed_names(work / "source_data" / "data_layout.csv")
-    names = [name for name in listed if name in by_name]
+    # A place listed twice (syria2022_2024's) is scored once, as borderflow scores it.
+    names = [name for name in dict.fromkeys(listed) if name in by_name]
     unknown = [name for name in listed if name not in by_name]
     if unknown:
         print(f"flee_driver: not scored, not in locations.csv: {unknown}", file=sys.stderr)
@@ -145,6 +186,7 @@ def run_flee(work: Path) -> dict[str, Any]:
         "agent_steps": agent_steps,
         "final_agents": ecosystem.numAgents(),
         "unscored_places": unknown,
+        "unread_settings": unread,
         "sim": sim,
         "obs": obs,
     }
