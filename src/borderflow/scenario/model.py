@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.flood_specs import FloodSpec
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
 from borderflow.scenario.uncertainty_specs import UncertainParameter, numeric_field_problem
@@ -274,6 +275,7 @@ class Scenario(Strict):
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
     caravans: list[CaravanSpec] = Field([], description="groups that walk a route together (see CaravanSpec)")
+    floods: FloodSpec | None = Field(None, description="flood levels by place and day and D-Flee's flood rules")
     border: BorderSpec | None = Field(None, description="ports, sectors, border cities and staff (see Border*)")
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
@@ -347,6 +349,9 @@ class Scenario(Strict):
                 raise ValueError(f"observations[{i}].place: {o.place!r} observed twice; expected one entry per place")
             obs_seen.add(o.place)
         self._check_border(need_place)
+        for i, f in enumerate(self.floods.levels if self.floods else []):
+            need_place(f"floods.levels[{i}].place", f.place)
+            need_in_period(f"floods.levels[{i}].start", f.start)
         caravan_names: set[str] = set()
         for i, cv in enumerate(self.caravans):
             need_place(f"caravans[{i}].leaves", cv.leaves)
