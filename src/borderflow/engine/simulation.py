@@ -18,6 +18,7 @@ import numpy as np
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
+from borderflow.engine.floods import FloodSystem
 from borderflow.engine.movement import Movement, MovementState
 from borderflow.engine.streams import Streams
 from borderflow.engine.world import World
@@ -69,7 +70,8 @@ class Simulation:
         self.caravans = (
             CaravanSystem(world.scenario, world.net.index, world.hasten) if world.scenario.caravans else None
         )
-        every = [c for c in (self.caravans, self.border) if c is not None] + list(components)
+        self.floods = None if world.scenario.floods is None else FloodSystem(world.scenario.floods, world)
+        every = [c for c in (self.caravans, self.floods, self.border) if c is not None] + list(components)
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
         self.movement = Movement(world, self.streams)
