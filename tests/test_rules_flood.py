@@ -190,6 +190,8 @@ def test_rule_lists_must_cover_every_level_reached() -> None:
         floods(flood("F", 3), movechances=[0.3, 0.5])
     with pytest.raises(ValueError, match="shares of the residents from 0 to 1"):
         FloodSpawning(mode="pop_ratio", displaced_per_flood_day=[0, 1.5])
+    with pytest.raises(ValueError, match="less than or equal to 1000"):
+        flood("F", 1001)
 
 
 # --- reading a Flee folder's flood inputs -------------------------------------------------------
@@ -252,9 +254,10 @@ def test_both_spellings_read_the_same_floods(tmp_path: Path) -> None:
         ("Beta", 5, 7, 3),
         ("Gamma", 9, None, 2),
     ]
-    # floods drive spawning instead of observations, and conflicts.csv is not read (as in D-Flee)
+    # floods drive spawning instead of observations, and conflicts.csv is not read (as in D-Flee):
+    # the one conflict-type place with conflict_date 0 (Alpha) is a conflict zone throughout
     assert old.spawn_rules.data_driven is False
-    assert old.conflicts == []
+    assert [(c.place, c.start.day, c.end) for c in old.conflicts] == [("Alpha", 1, None)]
     assert any("conflicts.csv: not read" in n for n in old.notes)
 
 
@@ -420,3 +423,27 @@ def test_a_rule_that_reads_demographics_is_named_as_not_implemented(tmp_path: Pa
     settings = OLD_SPELLING.replace("move_rules:\n", "move_rules:\n  ChildrenAvoidHazards: True\n")
     with pytest.raises(NotImplementedSetting, match="ChildrenAvoidHazards"):
         read_flee_folder(dflee_folder(tmp_path, settings, demographics_age=AGE))
+
+
+RULES_ONLY = """\
+spawn_rules:
+  take_from_population: False
+move_rules:
+  flood_rules:
+    flood_movechances: [0.3, 0.4, 0.7, 1.0]
+"""
+
+
+def test_flood_rules_without_flood_spawning_keep_spawning_from_observations(tmp_path: Path) -> None:
+    sc = read_flee_folder(dflee_folder(tmp_path, RULES_ONLY))
+    assert sc.floods is not None
+    assert sc.floods.spawning is None
+    assert sc.floods.movechances == [0.3, 0.4, 0.7, 1.0]
+    assert sc.spawn_rules.data_driven is True
+
+
+def test_take_from_population_without_flood_spawning_is_still_named(tmp_path: Path) -> None:
+    settings = RULES_ONLY.replace("take_from_population: False", "take_from_population: True")
+    with pytest.raises(NotImplementedSetting) as err:
+        read_flee_folder(dflee_folder(tmp_path, settings))
+    assert err.value.where == "spawn_rules.take_from_population"

@@ -37,7 +37,8 @@ from borderflow.scenario.errors import (
     short_repr,
     validation_problem,
 )
-from borderflow.scenario.flood_specs import MAX_FLOOD_LEVEL, FloodLevel, FloodSpawning, FloodSpec
+from borderflow.scenario.flood_specs import FloodLevel, FloodSpawning, FloodSpec
+from borderflow.scenario.limits import MAX_FLOOD_LEVEL
 from borderflow.scenario.yamlfile import load_mapping
 
 # The settings this module reads, by section; flee_folder.py leaves them to it.
@@ -69,12 +70,11 @@ _DEMOGRAPHIC_RULES = (
 )
 
 
-def uses_floods(settings: dict[Any, Any]) -> bool:
-    """Whether simsetting.yml (parsed) switches on flood spawning or flood rules."""
+def floods_spawn(settings: dict[Any, Any]) -> bool:
+    """Whether simsetting.yml (parsed) switches on flood-driven spawning: its take_from_population
+    is then read here (D-Flee requires it)."""
     spawn = settings.get("spawn_rules")
-    move = settings.get("move_rules")
-    spawning = isinstance(spawn, dict) and spawn.get("flood_driven_spawning") not in (None, False)
-    return spawning or (isinstance(move, dict) and move.get("flood_rules") is not None)
+    return isinstance(spawn, dict) and spawn.get("flood_driven_spawning") not in (None, False)
 
 
 def read_floods(

@@ -30,7 +30,7 @@ from borderflow.scenario.errors import (
     short_repr,
     validation_problem,
 )
-from borderflow.scenario.flee_floods import FLOOD_KEYS, read_demographics, read_floods, uses_floods
+from borderflow.scenario.flee_floods import FLOOD_KEYS, floods_spawn, read_demographics, read_floods
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN
 from borderflow.scenario.model import (
     Closure,
@@ -133,11 +133,10 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
     spawn: dict[str, Any] = {}
     hasten = 1
     unsupported: list[tuple[str, Any, Any]] = []
-    # D-Flee's keys are read by flee_floods.py, and take_from_population with them (D-Flee requires it)
-    flood_keys = {
-        s: FLOOD_KEYS.get(s, set()) | ({"take_from_population"} if uses_floods(data) and s == "spawn_rules" else set())
-        for s in _TOP_LEVEL
-    }
+    # D-Flee's keys are read by flee_floods.py; so is take_from_population when floods spawn
+    flood_keys = {s: set(FLOOD_KEYS.get(s, ())) for s in _TOP_LEVEL}
+    if floods_spawn(data):
+        flood_keys["spawn_rules"].add("take_from_population")
     for section, body in data.items():
         if section not in _TOP_LEVEL:
             raise ScenarioError(path, str(section), _unknown(section, _TOP_LEVEL, "section"))
@@ -798,7 +797,9 @@ def read_flee_folder(folder: str | Path) -> Scenario:
         conflicts = _conflicts(folder, start, days, resolve, conflict_dates, notes)
         _note_unused_floods(folder, notes)
     else:
-        conflicts = []  # D-Flee reads flood levels instead of conflicts when its flood rules are on
+        # D-Flee reads flood levels instead of conflicts: only conflict-type places without a
+        # later conflict_date are conflict zones, from the first day
+        conflicts = [Conflict(place=n, start=start) for n, d in conflict_dates if d <= 0]
         if (folder / "input_csv" / "conflicts.csv").exists():
             notes.append(f"{folder / 'input_csv' / 'conflicts.csv'}: not read: flood rules are on, as in D-Flee")
     read_demographics(folder, written, notes)

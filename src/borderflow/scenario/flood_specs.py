@@ -13,12 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from borderflow.scenario.limits import MAX_NUMBER, Plain
+from borderflow.scenario.limits import MAX_FLOOD_LEVEL, MAX_NUMBER, Plain
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 NonNegFloat = Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-MAX_FLOOD_LEVEL = 1_000  # D-Flee's folders use levels 0 to 6
 
 FloodSpawnMode = Literal["constant", "pop_ratio", "poisson"]
 
