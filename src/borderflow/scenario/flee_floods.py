@@ -80,8 +80,8 @@ def floods_spawn(settings: dict[Any, Any]) -> bool:
 def read_floods(
     folder: Path, names: set[str], start: dt.date, days: int, notes: list[str]
 ) -> tuple[FloodSpec | None, bool]:
-    """The folder's floods (None when no setting switches them on), and whether take_from_population
-    was read here (it is D-Flee's, and required, when floods spawn)."""
+    """The folder's floods (None when no setting switches them on), and whether they drive
+    spawning (then observations do not)."""
     path = folder / "simsetting.yml"
     settings = load_mapping(path, "sections", allow_empty=True)
     # _settings (flee_folder.py) has already refused sections that are not mappings
@@ -122,9 +122,10 @@ def _spawning(path: Path, spawn: dict[Any, Any], notes: list[str]) -> FloodSpawn
             path, "spawn_rules.flood_zone_spawning_only", f"found {short_repr(zone_only)}; expected true or false"
         )
     if switch is None or switch is False:
-        if block is not None:
+        idle = [k for k, v in (("flood_driven_spawn_mode", block), ("flood_zone_spawning_only", zone_only)) if v]
+        if idle:
             notes.append(
-                f"{path}: spawn_rules.flood_driven_spawn_mode ignored: flood_driven_spawning is off (as in Flee)"
+                f"{path}: spawn_rules.{', '.join(idle)} accepted; flood_driven_spawning is off, so no effect (as in Flee)"
             )
         return None
     if switch is not True and not isinstance(switch, dict):
