@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from borderflow.report.suite import SuiteRow, run_folder, run_suite
+from borderflow.api import run as run_scenario
+from borderflow.report.suite import SuiteRow, run_folder, run_suite, shortened
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.flee_folder import read_flee_folder
 
 HASTEN = 100  # corpus runs only check that each folder runs: 1 unit = 100 people
 DAYS = 30  # and only the first 30 days (test-only override; the reading covers the whole period)
 
-FLOOD = "unsupported: spawn_rules.flood_driven_spawning"  # D-Flee's flood-driven spawning and flood rules
+FORECASTER = "unsupported: move_rules.flood_rules.flood_forecaster"  # D-Flee's per-agent flood forecasts
 CONFLICT_DRIVEN = "unsupported: spawn_rules.conflict_driven_spawning"  # Flee head's spawning mode
 NO_INPUT = "not a scenario: input_csv: not found"  # a settings file or observations only
 NO_SETTINGS = "not a scenario: simsetting.yml: not found"
@@ -28,15 +29,15 @@ MULTISCALE = "not a scenario: input_csv: a multiscale coupling"
 SHORT_CONFLICTS = "not a scenario: input_csv/conflicts.csv: table ends after"
 
 EXPECTED: dict[str, str] = {
-    "Ethiopia_dflee": FLOOD,
-    "Mozambique_dflee": FLOOD,
-    "Nigeria_dflee": FLOOD,
-    "bangladesh": FLOOD,
+    "Ethiopia_dflee": "ran",  # D-Flee: flood-driven spawning and flood rules (flood_level.csv)
+    "Mozambique_dflee": "ran",  # D-Flee; its conflicts.csv is not read, as in D-Flee
+    "Nigeria_dflee": "ran",  # D-Flee; demographics_age/gender.csv read, no rule uses them
+    "bangladesh": "ran",  # D-Flee, in its older spelling
     "burundi": "ran",
     "car": "ran",
-    "dflee_bangladesh_khulna_dist": FLOOD,
-    "dflee_example": FLOOD,
-    "dflee_weather_example": FLOOD,
+    "dflee_bangladesh_khulna_dist": FORECASTER,
+    "dflee_example": "ran",  # D-Flee's own example: 3 flood zones, 3 towns, 3 camps
+    "dflee_weather_example": FORECASTER,
     "ethiopia": "ran",  # conflicts.csv names padded with spaces
     "flee3_validation": NO_INPUT,
     "flee_middle_east_2024": NO_SETTINGS,  # and no source_data/
@@ -103,11 +104,31 @@ def test_each_folder_gets_its_expected_status(corpus_rows: dict[str, SuiteRow], 
     if row.status == "ran":
         assert row.places
         assert row.routes is not None
-        assert row.days == DAYS
+        assert row.days == DAYS or (folder == "dflee_example" and row.days == 11)  # its whole period: 11 days
         assert row.people is not None
         assert row.people > 0
         assert row.error is not None
         assert row.error >= 0
+
+
+DFLEE_RUNS = ("Ethiopia_dflee", "Mozambique_dflee", "Nigeria_dflee", "bangladesh", "dflee_example")
+
+
+@pytest.mark.parametrize("folder", DFLEE_RUNS)
+def test_flood_folders_displace_people_but_no_more_than_their_flooded_places_hold(
+    fabflee_dir: Path, folder: str
+) -> None:
+    sc = shortened(read_flee_folder(fabflee_dir / folder).with_hasten(HASTEN), DAYS)
+    assert sc.floods is not None
+    assert sc.floods.spawning is not None
+    flooded = {f.place for f in sc.floods.levels}
+    held = sum(p.population // HASTEN for p in sc.places if p.name in flooded) * HASTEN
+    result = run_scenario(sc, seed=0)
+    spawned = int(result.series("new").sum())
+    assert 0 < spawned <= held
+    left = int(result.series("residents")[-1].sum())
+    everyone = sum(p.population // HASTEN for p in sc.places) * HASTEN
+    assert left == everyone - spawned  # what the floods displaced left the residents
 
 
 def test_a_folder_that_runs_reports_every_reading_note_once(fabflee_dir: Path) -> None:
@@ -120,7 +141,7 @@ def test_a_folder_that_runs_reports_every_reading_note_once(fabflee_dir: Path) -
 
 # --- damaged copies: cut short, emptied, wrong encoding -------------------------------------
 
-DAMAGED_FOLDERS = ("mali2012", "ethiopia", "syria2022_2024", "nigeria2016_adm2")
+DAMAGED_FOLDERS = ("mali2012", "ethiopia", "syria2022_2024", "nigeria2016_adm2", "Nigeria_dflee")
 FILES = (
     "simsetting.yml",
     "input_csv/locations.csv",
@@ -129,6 +150,8 @@ FILES = (
     "input_csv/conflicts.csv",
     "input_csv/sim_period.csv",
     "source_data/data_layout.csv",
+    "input_csv/flood_level.csv",  # D-Flee's
+    "input_csv/demographics_age.csv",
 )
 
 

@@ -170,6 +170,11 @@ class DayView:
         """Multiply the route weight of paths ending at `places` today."""
         self.dest_factor[places] *= factor
 
+    def scale_score(self, places: IntArray, factor: float | FloatArray) -> None:
+        """Multiply the score of `places` as destinations today, before weight_softening is added
+        (Flee's place weights); the same as `scale_destination` when weight_softening is 0."""
+        self.dest_factor[places] *= self._sim.movement.score_factor(places, factor)
+
     def close_links(self, links: IntArray) -> None:
         """Close links for today (a component may close, never open, what the scenario closed)."""
         self.link_open[links] = False

@@ -93,6 +93,7 @@ class Movement:
         self._is_camp = np.zeros(L, dtype=np.bool_)
         self._all_nodes = np.arange(L, dtype=np.int64)
         self._choice_today: tuple[FloatArray, BoolArray] | None = None  # per path, per place: see _day_choice
+        self._score = np.ones(L)  # today's place scores (start_day)
 
     def move(self) -> None:
         """Everyone staying decides; everyone on the road travels (same-day hops included)."""
@@ -152,6 +153,7 @@ class Movement:
         score[self._is_camp] *= r.camp_weight
         score[active] *= r.conflict_weight ** (decay[active] * conflict[active])
         self.spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
+        self._score = score
         net = w.net
         self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
         if r.awareness_level == 0:
@@ -173,6 +175,17 @@ class Movement:
 
     def set_move_chance(self, places: IntArray, chance: float | FloatArray) -> None:
         self._movechance[places] = chance
+
+    def score_factor(self, places: IntArray, factor: float | FloatArray) -> FloatArray:
+        """The factor on the weight of paths ending at `places` that multiplies their score by
+        `factor` today: (weight_softening + score x factor) / (weight_softening + score).
+        At awareness level 0 scores play no part (a random neighbouring link), so 1."""
+        ws = self._rules.weight_softening
+        base = ws + self._score[places]
+        out = np.where(base > 0, (ws + self._score[places] * factor) / np.where(base > 0, base, 1.0), 1.0)
+        if self._rules.awareness_level == 0:
+            out = np.ones_like(out)
+        return np.asarray(out, dtype=np.float64)
 
     def _decay(self, t: int, since: IntArray) -> FloatArray:
         steps = self.world.scenario.spawn_rules.conflict_spawn_decay

@@ -19,6 +19,7 @@ from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.engine.corridors import CorridorComponent
+from borderflow.engine.floods import FloodSystem
 from borderflow.engine.movement import Movement, MovementState
 from borderflow.engine.seasonality import InflowSeasonalityComponent
 from borderflow.engine.streams import Streams
@@ -80,7 +81,8 @@ class Simulation:
             ),
             *(CorridorComponent(c, world.net.index) for c in sc.corridors),
         ]
-        every = [*inflows, *(c for c in (self.caravans, self.border) if c is not None), *components]
+        self.floods = None if sc.floods is None else FloodSystem(sc.floods, world)
+        every = [*inflows, *(c for c in (self.caravans, self.floods, self.border) if c is not None), *components]
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
         self.movement = Movement(world, self.streams)

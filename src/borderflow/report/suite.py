@@ -68,6 +68,8 @@ def shortened(scenario: Scenario, days: int) -> Scenario:
     data["days"] = days
     data["closures"] = [c for c in data["closures"] if c["start"] <= end]
     data["conflicts"] = [c for c in data["conflicts"] if c["start"] <= end]
+    if data["floods"] is not None:
+        data["floods"]["levels"] = [f for f in data["floods"]["levels"] if f["start"] <= end]
     return Scenario.model_validate(data)
 
 

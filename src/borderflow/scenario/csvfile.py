@@ -118,7 +118,7 @@ def rows(path: Path, *, required: bool = True, expected: str = "CSV rows") -> It
         raise ScenarioError(path, f"line {reader.line_num}", f"malformed CSV ({exc})") from None
 
 
-def _lines(path: Path, expected: str) -> Iterator[tuple[int, list[str]]]:
+def data_lines(path: Path, expected: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, stripped cells) of every row with a non-empty cell; errors name the
     file and line."""
     text = read_text(path, expected)
@@ -143,7 +143,7 @@ def flee_rows(path: Path, positional: int, expected: str) -> tuple[list[str], li
     """
     attributes: list[str] | None = None
     data: list[Row] = []
-    for line, cells in _lines(path, expected):
+    for line, cells in data_lines(path, expected):
         if cells[0].startswith("#"):
             if attributes is None and len(cells) > positional:
                 attributes = [c.lstrip("#").strip().strip('"').strip() for c in cells[positional:]]
@@ -162,7 +162,7 @@ def header_and_rows(
     """
     header: list[str] | None = None
     data: list[Row] = []
-    for line, cells in _lines(path, expected):
+    for line, cells in data_lines(path, expected):
         if header is None:
             if header_if is None or header_if(cells[0]):
                 header = [c.lstrip("#").strip().lower() for c in cells]

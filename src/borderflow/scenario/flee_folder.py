@@ -30,6 +30,7 @@ from borderflow.scenario.errors import (
     short_repr,
     validation_problem,
 )
+from borderflow.scenario.flee_floods import FLOOD_KEYS, floods_spawn, read_demographics, read_floods
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN
 from borderflow.scenario.model import (
     Closure,
@@ -63,26 +64,20 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
         "home_distance_power": None,
         "pop_power_for_loc_weight": None,
         "movechance_pop_base": None,
-        "ChildrenAvoidHazards": False,
+        "ChildrenAvoidHazards": False,  # these five read demographic attributes (flee_floods.py)
         "BoysTakeRisk": False,
         "MatchCampEthnicity": False,
         "MatchTownEthnicity": False,
         "MatchConflictEthnicity": False,
-        # D-Flee's flood rules: move chances and weights by flood level
-        "flood_rules": _ANY,
-        "max_flood_level": _ANY,
     },
     "spawn_rules": {
         "take_from_population": False,
-        "flood_zone_spawning_only": False,
         "camps_are_sinks": False,
         "read_from_agents_csv_file": False,
         "empty_camps_on_day0": False,
         # Flee 3.1 steps the decay list every 30 days, as borderflow does
         "conflict_spawn_decay_interval": 30,
         "conflict_driven_spawning": _ANY,
-        "flood_driven_spawning": False,
-        "flood_driven_spawn_mode": _ANY,
     },
     "optimisations": {},
 }
@@ -101,6 +96,8 @@ def _kind(row: Row, text: str, conflict_date: int) -> PlaceKind:
         return "idpcamp" if "idp" in t else "camp"
     if "conflict" in t:
         return "town" if conflict_date > 0 else "conflict"
+    if "flood" in t:
+        return "town"  # D-Flee's flood_zone: a town whose flood level is set day by day (flood_level.csv)
     if "forward" in t:
         return "forward"
     if "marker" in t:
@@ -108,7 +105,7 @@ def _kind(row: Row, text: str, conflict_date: int) -> PlaceKind:
     if "town" in t or "default" in t:
         return "town"
     raise row.error(
-        f"unknown location_type {text!r}; expected one containing camp, conflict, town, default, forward or marker",
+        f"unknown location_type {text!r}; expected one containing camp, conflict, flood, town, default, forward or marker",
         "location_type",
     )
 
@@ -136,6 +133,10 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
     spawn: dict[str, Any] = {}
     hasten = 1
     unsupported: list[tuple[str, Any, Any]] = []
+    # D-Flee's keys are read by flee_floods.py; so is take_from_population when floods spawn
+    flood_keys = {s: set(FLOOD_KEYS.get(s, ())) for s in _TOP_LEVEL}
+    if floods_spawn(data):
+        flood_keys["spawn_rules"].add("take_from_population")
     for section, body in data.items():
         if section not in _TOP_LEVEL:
             raise ScenarioError(path, str(section), _unknown(section, _TOP_LEVEL, "section"))
@@ -151,6 +152,8 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
             continue
         for key, value in body.items():
             where = f"{section}.{key}"
+            if key in flood_keys[section]:
+                continue
             if section == "move_rules" and key in _MOVE_KEYS:
                 move[key] = value
             elif section == "spawn_rules" and key in _SPAWN_KEYS:
@@ -168,11 +171,15 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                 else:
                     notes.append(f"{path}: {where}={short_repr(value)} accepted; it has no effect at this value")
             else:
-                known = set(_NEUTRAL.get(section, {})) | {
-                    "move_rules": _MOVE_KEYS,
-                    "spawn_rules": _SPAWN_KEYS,
-                    "optimisations": {"hasten"},
-                }.get(str(section), set())
+                known = (
+                    set(_NEUTRAL.get(section, {}))
+                    | flood_keys[section]
+                    | {
+                        "move_rules": _MOVE_KEYS,
+                        "spawn_rules": _SPAWN_KEYS,
+                        "optimisations": {"hasten"},
+                    }.get(str(section), set())
+                )
                 raise ScenarioError(path, where, _unknown(key, known, f"{section} setting"))
     if unsupported:
         raise _not_implemented(path, unsupported)
@@ -759,15 +766,11 @@ def _check_observed_period(
         )
 
 
-def _note_other_files(folder: Path, notes: list[str]) -> None:
-    """Input files of Flee's newer releases whose rules are off unless a setting names them."""
-    inp = folder / "input_csv"
-    extra = sorted(p.name for p in inp.glob("demographics_*.csv")) + sorted(p.name for p in inp.glob("flood_level.csv"))
-    if extra:
-        notes.append(
-            f"{inp}: {', '.join(extra)} not read: they feed rules (demographic, D-Flee flood) that no setting "
-            "of this folder switches on"
-        )
+def _note_unused_floods(folder: Path, notes: list[str]) -> None:
+    """D-Flee's flood levels in a folder whose settings switch no flood rule on."""
+    path = folder / "input_csv" / "flood_level.csv"
+    if path.exists():
+        notes.append(f"{path}: not read: it feeds D-Flee's flood rules, which no setting of this folder switches on")
 
 
 def read_flee_folder(folder: str | Path) -> Scenario:
@@ -784,11 +787,21 @@ def read_flee_folder(folder: str | Path) -> Scenario:
     written = set(resolve.first)  # names as written: each resolves to the last row with it
     routes = _routes(folder, written, notes)
     closures = _closures(folder, start, days, places, routes, notes)
-    conflicts = _conflicts(folder, start, days, resolve, conflict_dates, notes)
+    floods, flood_spawning = read_floods(folder, written, start, days, notes)
+    if floods is None:
+        conflicts = _conflicts(folder, start, days, resolve, conflict_dates, notes)
+        _note_unused_floods(folder, notes)
+    else:
+        # D-Flee reads flood levels instead of conflicts: only conflict-type places without a
+        # later conflict_date are conflict zones, from the first day
+        conflicts = [Conflict(place=n, start=start) for n, d in conflict_dates if d <= 0]
+        if (folder / "input_csv" / "conflicts.csv").exists():
+            notes.append(f"{folder / 'input_csv' / 'conflicts.csv'}: not read: flood rules are on, as in D-Flee")
+    read_demographics(folder, written, notes)
     obs, total, layout = _observations(folder, written, notes)
     obs = _corrections(folder, obs, notes)
-    _check_observed_period(layout, obs, total, start, days)
-    _note_other_files(folder, notes)
+    if not flood_spawning:  # floods drive D-Flee's spawning; observations only score the run
+        _check_observed_period(layout, obs, total, start, days)
     for o in obs:
         kind = next(p.kind for p in places if p.name == o.place)
         if kind not in ("camp", "idpcamp"):
@@ -807,7 +820,8 @@ def read_flee_folder(folder: str | Path) -> Scenario:
             observations=obs,
             total_observed=total,
             move_rules=move,
-            spawn_rules=spawn.model_copy(update={"data_driven": True}),
+            spawn_rules=spawn.model_copy(update={"data_driven": not flood_spawning}),
+            floods=floods,
             notes=notes,
         )
     except ValidationError as exc:

@@ -30,6 +30,7 @@ MAX_PATH_HOPS = 20_000_000
 MAX_YAML_DEPTH = 100  # nesting of YAML lists and mappings; a scenario file needs about 6
 MAX_YAML_ALIAS_NODES = 1_000_000  # nodes that YAML aliases may repeat, in all
 MAX_INT_DIGITS = 30  # digits of an integer literal in a YAML file
+MAX_FLOOD_LEVEL = 1_000  # D-Flee's flood levels; its folders use 0 to 6
 
 # Control characters other than tab, newline and carriage return never belong in scenario text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from borderflow.scenario.border_specs import BorderSpec
 from borderflow.scenario.caravan_specs import CaravanSpec
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.flood_specs import FloodSpec
 from borderflow.scenario.inflow_specs import CorridorSpec, InflowSeasonality
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
@@ -283,6 +284,7 @@ class Scenario(Strict):
         [], description="where origin groups' new people enter the network (see CorridorSpec)"
     )
     caravans: list[CaravanSpec] = Field([], description="groups that walk a route together (see CaravanSpec)")
+    floods: FloodSpec | None = Field(None, description="flood levels by place and day and D-Flee's flood rules")
     border: BorderSpec | None = Field(None, description="ports, sectors, border cities and staff (see Border*)")
     policies: dict[Name, list[AnyPolicy]] = Field(
         {}, description="named policy packages: lists of dated policy components (see Policies below)"
@@ -366,6 +368,9 @@ class Scenario(Strict):
             if cor.group in groups:
                 raise ValueError(f"corridors[{i}].group: {cor.group!r} used twice; expected one entry per group")
             groups.add(cor.group)
+        for i, f in enumerate(self.floods.levels if self.floods else []):
+            need_place(f"floods.levels[{i}].place", f.place)
+            need_in_period(f"floods.levels[{i}].start", f.start)
         caravan_names: set[str] = set()
         for i, cv in enumerate(self.caravans):
             need_place(f"caravans[{i}].leaves", cv.leaves)
