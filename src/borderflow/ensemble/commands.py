@@ -93,6 +93,9 @@ def register(app: typer.Typer) -> None:
         member: Annotated[
             int | None, typer.Option(help="Rerun only member K of the ensemble in --out, from its manifest.")
         ] = None,
+        no_report: Annotated[
+            bool, typer.Option("--no-report", help="Do not write report.html (the offline HTML report).")
+        ] = False,
     ) -> None:
         """Run a seeded ensemble over the uncertain parameters; members stream to disk; rerun resumes."""
         from borderflow import __version__
@@ -154,6 +157,10 @@ def register(app: typer.Typer) -> None:
                 root.write_file(png, lambda tmp: band_plot(paths, plot, tmp))
                 record_files(root.path, [png])
                 console.print(f"band plot: {shown(root.path / png)}")
+            if not no_report:
+                from borderflow.report.write import add_report
+
+                console.print(f"report: {shown(add_report(root.path))}")
 
     @app.command()
     def sensitivity(
