@@ -68,21 +68,17 @@ def _svg(fig: object, chart_id: str) -> str:
     return text
 
 
-def time_chart(
-    chart_id: str,
-    title: str,
-    start: dt.date,
-    lines: Sequence[Line],
-    ylabel: str = "people",
-) -> str:
+def time_chart(chart_id: str, title: str, start: dt.date, lines: Sequence[Line], ylabel: str = "people") -> str:
     """Lines over days from `start`; a line with quantile rows is drawn as a median and bands."""
     plt = _pyplot()
     with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(7.2, 3.2))
+        fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.2)  # fixed: no layout pass per chart
+        days = 0
         for k, line in enumerate(lines):
             values = np.asarray(line.values, dtype=np.float64)
-            days = values.shape[-1]
-            x = np.datetime64(start, "D") + np.arange(days)
+            days = max(days, values.shape[-1])
+            x = np.arange(values.shape[-1])
             colour = f"C{k % 10}"
             if values.ndim == 2 and values.shape[0] == 5:
                 ax.fill_between(x, values[0], values[4], color=colour, alpha=0.15, linewidth=0)
@@ -96,13 +92,17 @@ def time_chart(
                 ax.plot(x[keep], values[keep], "o", color="black", markersize=2.5, label=line.label)
             else:
                 ax.plot(x, values, color=colour, linestyle="--" if line.dashed else "-", label=line.label)
+        # days on the axis, labelled with their dates (cheaper than matplotlib's date locators)
+        step = max(1, -(-days // 8))
+        step = 7 * -(-step // 7) if step > 3 else step
+        ticks = np.arange(0, max(days, 1), step)
+        ax.set_xticks(ticks, [(start + dt.timedelta(days=int(t))).isoformat() for t in ticks], rotation=30, ha="right")
+        ax.set_xlim(-0.5, max(days - 0.5, 0.5))
         ax.set_title(title, loc="left", fontsize=10)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_thousands())
         if len(lines) > 1 or any(np.asarray(ln.values).ndim == 2 for ln in lines):
-            ax.legend(loc="best", fontsize=7, frameon=False)
-        fig.autofmt_xdate()
-        fig.tight_layout()
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
         return _svg(fig, chart_id)
 
 
@@ -115,11 +115,11 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence
         colours = ["C2" if v >= 0 else "C3" for v in values]
         ax.barh(y, list(values), color=colours)
         ax.set_yticks(y, list(labels))
-        ax.set_title(title, loc="left", fontsize=10)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
         ax.set_xlabel(xlabel)
         ax.xaxis.set_major_formatter(_thousands())
         ax.grid(axis="y", visible=False)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.4, right=0.97, top=0.85, bottom=0.25)
         return _svg(fig, chart_id)
 
 

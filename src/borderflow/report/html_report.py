@@ -390,37 +390,35 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
     from borderflow.ensemble.store import finished, read_member
 
     subs = [folder / f for f in manifest.get("folders", [])] if manifest.get("kind") == "ensembles" else [folder]
-    ensembles: dict[str, tuple[Path, dict[str, Any]]] = {}
+    ensembles: dict[str, tuple[Path, dict[str, Any], list[int]]] = {}
     for sub in subs:
         m = read_manifest_of(sub)
-        if m is None or m.get("kind") != "ensemble" or not finished(sub):
+        done = sorted(finished(sub)) if m is not None and m.get("kind") == "ensemble" else []
+        if m is None or not done:
             continue
         name = m.get("policy") or "none"
-        ensembles[name if name != "none" else "no policy"] = (sub, m)
+        ensembles[name if name != "none" else "no policy"] = (sub, m, done)
     if not ensembles:
         raise ScenarioError(folder, None, "holds no finished ensemble member; expected a finished ensemble")
     first = next(iter(ensembles.values()))[1]
     data = _scenario(folder, first)
-    band = {name: bands(sub) for name, (sub, _) in ensembles.items()}
+    band = {name: bands(sub) for name, (sub, _, _) in ensembles.items()}
     days = next(iter(next(iter(band.values())).values())).shape[1]
     dates = _dates(data, days)
     start = dates[0]
-    sizes = {name: len(finished(sub)) for name, (sub, _) in ensembles.items()}
     names = list(ensembles)
     page = Page(f"{data['name']}: ensemble ({', '.join(names)})")
     page.add(
         f"<h1>{e(data['name'])}: ensemble</h1><p class=sub>"
-        + "; ".join(f"{e(n)}: {sizes[n]} members" for n in names)
+        + "; ".join(f"{e(n)}: {len(ensembles[n][2])} members" for n in names)
         + f", {dates[0]} to {dates[-1]}; design {e(first.get('design'))}, base seed {e(first.get('base_seed'))}</p>"
     )
     facts: list[str] = []
     totals: dict[str, FloatArray] = {}
-    for name, (sub, _) in ensembles.items():
-        done = sorted(finished(sub))
+    for name, (sub, _, done) in ensembles.items():
         if "southwest_encounters" in band[name]:
-            totals[name] = np.array(
-                [read_member(sub, k, ["southwest_encounters"])["southwest_encounters"].sum() for k in done]
-            )
+            column = ["southwest_encounters"]
+            totals[name] = np.array([read_member(sub, k, column)["southwest_encounters"].sum() for k in done])
             q = np.quantile(totals[name], [0.05, 0.5, 0.95])
             facts.append(
                 f"{e(name)}: <b>{_n(q[1])}</b> Southwest encounters over the period (median; 5–95 % of members "
@@ -428,8 +426,8 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
             )
     if len(totals) >= 2:
         a, b = names[0], names[1]
-        pair = sorted(set(finished(ensembles[a][0])) & set(finished(ensembles[b][0])))
-        if len(pair) == len(totals[a]) == len(totals[b]):
+        # paired when both ensembles ran the same members (same seeds and sampled values)
+        if ensembles[a][2] == ensembles[b][2] and ensembles[a][1].get("members") == ensembles[b][1].get("members"):
             pct = 100.0 * (totals[b] - totals[a]) / np.maximum(totals[a], 1.0)
             q = np.quantile(pct, [0.05, 0.5, 0.95])
             verb = "lowers" if q[1] < 0 else "raises"
