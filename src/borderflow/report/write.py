@@ -9,16 +9,16 @@ wrote (its first line says so), never a user's file.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 from typing import Any
 
 from borderflow import __version__
+from borderflow.files import write_file_atomically, write_problem
 from borderflow.report.compare import Comparison, change
 from borderflow.report.layers import mean_layers
 from borderflow.report.page import MARK
-from borderflow.results.folder import MANIFEST, OutputFolder, claim, read_manifest_of, sha256, write_file_atomically
+from borderflow.results.folder import MANIFEST, OutputFolder, claim, read_manifest_of, sha256
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 
@@ -78,8 +78,10 @@ def check_report_target(path: str | Path, option: str = "--out") -> Path:
         if first != MARK.encode():
             raise ScenarioError(path, option, f"is a file borderflow did not write; {expected}")
     parent = path.absolute().parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise ScenarioError(path, option, f"cannot be written (no folder {parent} to write in); {expected}")
+    if not parent.is_dir():
+        raise ScenarioError(path, option, f"cannot be written (no folder {parent}); {expected}")
+    if (problem := write_problem(parent)) is not None:
+        raise ScenarioError(path, option, f"cannot be written ({problem.strerror or problem}); {expected}")
     return path
 
 
