@@ -185,6 +185,30 @@ def test_a_run_with_observations_shows_observed_against_simulated(tmp_path: Path
     assert "Southwest encounters" not in text
 
 
+def _renamed(node: Any, old: str, new: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _renamed(v, old, new) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_renamed(v, old, new) for v in node]
+    return new if node == old else node
+
+
+def test_names_from_the_scenario_are_text_not_markup(tmp_path: Path) -> None:
+    hostile = "Camp $\\frac{x</script><script>alert(1)</script>"
+    scenario = tmp_path / "hostile.yaml"
+    data = _renamed(yaml.safe_load(TINY.read_text()), "Camp North", hostile)
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    proc = _cli("run", str(scenario), "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "out" / "report.html").read_text()
+    check_offline(text)
+    assert "<script>alert" not in text
+    assert text.count("<script") == 2  # the map's data and the page's script
+    names = _map_data(text)["names"]
+    assert hostile in names["population"]
+    assert ["Junction", hostile] in names["route_flow"]
+
+
 def test_the_same_folder_gives_the_same_report(tmp_path: Path) -> None:
     assert _cli("run", str(TINY), "--out", "out", cwd=tmp_path).returncode == 0
     first = (tmp_path / "out" / "report.html").read_bytes()

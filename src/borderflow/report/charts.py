@@ -42,6 +42,11 @@ class Line:
     points: bool = False  # markers only (observations)
 
 
+def _plain(text: str) -> str:
+    """Text from data drawn as written: matplotlib would read `$...$` as mathematics."""
+    return text.replace("$", r"\$")
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -83,22 +88,22 @@ def time_chart(chart_id: str, title: str, start: dt.date, lines: Sequence[Line],
             if values.ndim == 2 and values.shape[0] == 5:
                 ax.fill_between(x, values[0], values[4], color=colour, alpha=0.15, linewidth=0)
                 ax.fill_between(x, values[1], values[3], color=colour, alpha=0.3, linewidth=0)
-                ax.plot(x, values[2], color=colour, label=f"{line.label} (median, 25–75 %, 5–95 %)")
+                ax.plot(x, values[2], color=colour, label=f"{_plain(line.label)} (median, 25–75 %, 5–95 %)")
             elif values.ndim == 2 and values.shape[0] == 3:
                 ax.fill_between(x, values[0], values[2], color=colour, alpha=0.2, linewidth=0)
-                ax.plot(x, values[1], color=colour, label=f"{line.label} (mean, min–max band)")
+                ax.plot(x, values[1], color=colour, label=f"{_plain(line.label)} (mean, min–max band)")
             elif line.points:
                 keep = ~np.isnan(values)
-                ax.plot(x[keep], values[keep], "o", color="black", markersize=2.5, label=line.label)
+                ax.plot(x[keep], values[keep], "o", color="black", markersize=2.5, label=_plain(line.label))
             else:
-                ax.plot(x, values, color=colour, linestyle="--" if line.dashed else "-", label=line.label)
+                ax.plot(x, values, color=colour, linestyle="--" if line.dashed else "-", label=_plain(line.label))
         # days on the axis, labelled with their dates (cheaper than matplotlib's date locators)
         step = max(1, -(-days // 8))
         step = 7 * -(-step // 7) if step > 3 else step
         ticks = np.arange(0, max(days, 1), step)
         ax.set_xticks(ticks, [(start + dt.timedelta(days=int(t))).isoformat() for t in ticks], rotation=30, ha="right")
         ax.set_xlim(-0.5, max(days - 0.5, 0.5))
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_title(_plain(title), loc="left", fontsize=10)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(_thousands())
         if len(lines) > 1 or any(np.asarray(ln.values).ndim == 2 for ln in lines):
@@ -114,8 +119,8 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence
         y = np.arange(len(labels))[::-1]
         colours = ["C2" if v >= 0 else "C3" for v in values]
         ax.barh(y, list(values), color=colours)
-        ax.set_yticks(y, list(labels))
-        fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+        ax.set_yticks(y, [_plain(x) for x in labels])
+        fig.suptitle(_plain(title), x=0.01, ha="left", fontsize=10)
         ax.set_xlabel(xlabel)
         ax.xaxis.set_major_formatter(_thousands())
         ax.grid(axis="y", visible=False)

@@ -147,7 +147,7 @@ def _map_section(data: dict[str, Any], dates: list[dt.date], variants: dict[str,
         f'<figure id="map"><div class="tools"><button type="button" data-export="svg">SVG</button>'
         f'<button type="button" data-export="png">PNG</button></div>{svg}</figure>'
         f"{legend}{f'<p class=note>{e(note)}</p>' if note else ''}"
-        f'<script type="application/json" id="map-data">{payload.replace("</", "<" + chr(92) + "/")}</script>'
+        f'<script type="application/json" id="map-data">{payload}</script>'
     )
 
 
@@ -155,7 +155,7 @@ def _n(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def _top(names: tuple[str, ...] | list[str], values: FloatArray, k: int) -> list[int]:
+def _top(values: FloatArray, k: int) -> list[int]:
     """Indices of the k columns with the largest peak, in their original order."""
     if values.size == 0:
         return []
@@ -239,7 +239,7 @@ def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
             )
         )
     if layers.port_queue is not None:
-        keep = _top(layers.ports, layers.port_queue, 8)
+        keep = _top(layers.port_queue, 8)
         page.add(
             page.figure(
                 charts.time_chart(
@@ -252,7 +252,7 @@ def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
                 "port-queues",
             )
         )
-    keep = _top(layers.places, layers.population, 8)
+    keep = _top(layers.population, 8)
     page.add(
         page.figure(
             charts.time_chart(

@@ -59,7 +59,8 @@ class MapValues:
 
 
 def network_map(scenario: dict[str, Any], dates: list[str], variants: dict[str, MapValues]) -> tuple[str, str] | None:
-    """The map's SVG and its JSON data, or None when no place has coordinates."""
+    """The map's SVG and its JSON data (safe to put inside a <script> element as it is), or None
+    when fewer than two places have coordinates."""
     places = [p for p in scenario.get("places", []) if p.get("lat") is not None and p.get("lon") is not None]
     if len(places) < 2:
         return None
@@ -116,7 +117,8 @@ def network_map(scenario: dict[str, Any], dates: list[str], variants: dict[str, 
         parts.append(f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" class="map-label">{_e(name)}</text>')
     parts.append("</svg>")
 
-    data: dict[str, Any] = {"dates": dates, "names": {k: [str(n) for n in v] for k, v in names.items()}, "variants": {}}
+    shown_names = {k: [list(n) if isinstance(n, tuple) else n for n in v] for k, v in names.items()}
+    data: dict[str, Any] = {"dates": dates, "names": shown_names, "variants": {}}
     top: dict[str, float] = dict.fromkeys(LAYERS, 0.0)
     for label, values in variants.items():
         out: dict[str, Any] = {}
@@ -136,7 +138,10 @@ def network_map(scenario: dict[str, Any], dates: list[str], variants: dict[str, 
         data["variants"][label] = out
     data["max"] = top
     data["layer_names"] = LAYER_NAMES
-    return "".join(parts), json.dumps(data, separators=(",", ":"), allow_nan=False)
+    # inside <script>: no "<", ">" or "&" at all, so no name can end or reopen the element
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return "".join(parts), text
 
 
 def _labelled(candidates: list[str], variants: dict[str, MapValues], top: int = 14) -> list[str]:
