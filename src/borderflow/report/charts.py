@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +60,11 @@ def _pyplot() -> Any:
 def _svg(fig: object, chart_id: str) -> str:
     plt = _pyplot()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        # text stays text, drawn by the browser's fonts: a glyph matplotlib's font lacks (東京)
+        # only makes its layout estimate approximate
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})  # type: ignore[attr-defined]
     plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
