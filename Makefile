@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck bench docs golden clean
+.PHONY: run test lint typecheck browser bench docs golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,15 @@ lint: $(STAMP_TEST)
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The report's browser tests (tests/test_report_browser.py) drive the distribution's Chromium
+# with Playwright; in CI (CI=true) `make test` installs Chromium with apt-get when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@if [ "$$CI" = "true" ] && ! command -v chromium >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium; fi
+
+test: lint typecheck browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -47,4 +55,4 @@ golden: $(STAMP)
 	$(BIN)/python scripts/regenerate_golden.py
 
 clean:
-	rm -rf $(VENV) .venv-flee .mypy_cache .ruff_cache .pytest_cache results
+	rm -rf $(VENV) .venv-flee .mypy_cache .ruff_cache .pytest_cache results test-artifacts

@@ -377,7 +377,9 @@ def test_a_kill_at_every_rename_leaves_the_old_or_the_new_results(tmp_path: Path
         at += 1
     assert seen == {"old", "new"}, seen  # kills landed both before and after the commit point
     assert not (out / STAGING).exists()  # the next run dropped what a kill left staged
-    assert at == len(verify(out)["files"]) + 3  # each file's rename, the commit and the manifest were kill points
+    # each file's rename, the commit and the manifest were kill points; so were the report's two
+    # renames in the staging folder (report.html, then the manifest listing it), before the commit
+    assert at == len(verify(out)["files"]) + 3 + 2
     assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith("res")} == outside
 
 
@@ -385,8 +387,9 @@ def test_a_run_after_a_kill_finishes_or_drops_the_interrupted_write(tmp_path: Pa
     out = tmp_path / "res"
     base = ["run", str(TINY), "--out", str(out), "--seed"]
     subprocess.run([sys.executable, "-m", "borderflow.cli", *base, "1"], check=True, capture_output=True)
-    # killed at the 3rd rename: after the commit point, while files move into place
-    subprocess.run([sys.executable, "-c", KILLER, "3", *base, "2"], check=False, capture_output=True)
+    # killed at the 5th rename: after the commit point (the report's two renames in staging come
+    # first), while files move into place
+    subprocess.run([sys.executable, "-c", KILLER, "5", *base, "2"], check=False, capture_output=True)
     assert (out / COMMIT).is_dir()
     proc = subprocess.run(
         [sys.executable, "-m", "borderflow.cli", *base, "3"], capture_output=True, text=True, check=False
@@ -427,7 +430,7 @@ def test_ensembles_and_sensitivity_write_verifiable_folders_and_refuse_others(
     assert run_cli(monkeypatch, capsys, *args, "-p", "none")[0] == 0  # resumes: nothing to do
     code, stdout, err = run_cli(monkeypatch, capsys, "verify", str(ens))
     assert code == 0, err
-    assert "5 files match" in stdout  # 3 members, bands.csv, the plot
+    assert "6 files match" in stdout  # 3 members, bands.csv, the plot, the report
     sens = tmp_path / "sens"
     sargs = ["sensitivity", str(scenario), "--method", "morris", "-n", "2", "--workers", "1", "--out", str(sens)]
     for _ in range(2):  # the second replaces the first

@@ -23,7 +23,7 @@ from borderflow.api import run as run_scenario
 from borderflow.calibrate.commands import register as register_calibrate_command
 from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.monthly.commands import register as register_record_commands
-from borderflow.report.compare import Comparison
+from borderflow.report.compare import Comparison, change
 from borderflow.results import Result, claim, verify, write_results
 from borderflow.results.folder import default_folder, shown, verified_files
 from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioError, load_scenario, write_native
@@ -59,6 +59,9 @@ SeedOpt = Annotated[
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>).")]
 PolicyOpt = Annotated[
     str | None, typer.Option("--policy", "-p", help="A policy package of the scenario (default: none).")
+]
+NoReportOpt = Annotated[
+    bool, typer.Option("--no-report", help="Do not write report.html (the offline HTML report) into the results.")
 ]
 HastenOpt = Annotated[
     int | None,
@@ -202,12 +205,13 @@ def run(
     out: OutOpt = None,
     hasten: HastenOpt = None,
     policy: PolicyOpt = None,
+    no_report: NoReportOpt = False,
 ) -> None:
-    """Run a scenario and write daily results (Parquet and CSV) with a manifest."""
+    """Run a scenario and write daily results (Parquet and CSV), the HTML report and a manifest."""
     sc = _load(scenario, hasten)
     with claim(out if out is not None else _default_out(sc, scenario, policy)) as claimed:  # before any work
         result = run_scenario(sc, seed=seed, policy=policy)
-        folder = write_results(result, claimed)
+        folder = write_results(result, claimed, report=not no_report)
     out_console.print(_summary(result))
     if result.border is not None:
         out_console.print(_border_summary(result))
@@ -217,6 +221,8 @@ def run(
         m = result.metrics()
         out_console.print(f"averaged relative difference vs observations: {m['averaged_relative_difference']:.3f}")
     out_console.print(f"simulated in {result.timings['simulate_s']:.2f} s; results in {shown(folder)}")
+    if not no_report:
+        out_console.print(f"report: {shown(folder / 'report.html')}")
 
 
 @app.command()
@@ -306,9 +312,15 @@ def compare_cmd(
         Path | None,
         typer.Option(help="Draw each paired run's fitted values from this calibration's accepted sets."),
     ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: results/<scenario>-compare).")
+    ] = None,
+    no_report: NoReportOpt = False,
 ) -> None:
-    """Compare two policy packages with common random numbers, and give a plain verdict."""
+    """Compare two policy packages with common random numbers, give a plain verdict, and write
+    comparison.json and the HTML report."""
     from borderflow.report.compare import compare
+    from borderflow.report.write import write_comparison
 
     sc = _load(scenario, None)
     names = policy or [*list(sc.policies)[:2]]
@@ -323,14 +335,13 @@ def compare_cmd(
         from borderflow.calibrate.fit import accepted_sets
 
         sets = accepted_sets(from_calibration, sc)
-    cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span, sets)
+    with claim(out if out is not None else default_folder(sc.name, "-compare", scenario)) as claimed:  # before any work
+        cmp = compare(sc, a, b, [sc.seed + k for k in range(seeds)], span, sets)
+        folder = write_comparison(cmp, sc, claimed, report=not no_report)
     out_console.print(_comparison_tables(cmp))
     out_console.print(cmp.verdict(), highlight=False)
-
-
-def cmp_dates(cmp: Comparison) -> list[dt.date]:
-    """The week-end dates at which caravan sizes are reported."""
-    return [cmp.start + dt.timedelta(days=d) for d in range(6, cmp.days, 7)]
+    written = "comparison.json" if no_report else "comparison.json and report.html"
+    out_console.print(f"{written} in {shown(folder)}", highlight=False, soft_wrap=True)
 
 
 def _comparison_tables(cmp: Comparison) -> Table:
@@ -339,50 +350,11 @@ def _comparison_tables(cmp: Comparison) -> Table:
     t.add_column(cmp.a, justify="right")
     t.add_column(cmp.b, justify="right")
     t.add_column("change", justify="right")
-
-    def row(label: str, x: float, y: float, fmt: str = "{:,.0f}") -> None:
-        pct = f"{100 * (y - x) / x:+.0f}%" if x else ""
-        t.add_row(label, fmt.format(x), fmt.format(y), pct)
-
-    for attr, label in (
-        ("encounters", "Southwest encounters (window)"),
-        ("encounters_after", "  after the window"),
-        ("returned_south", "returned south"),
-        ("stranded_south", "in southern Mexico at the end"),
-        ("pipeline_end", "still in Mexico at the end (may come later)"),
-        ("overflow_person_days", "shelter overflow (person-days)"),
-        ("overflow_peak", "shelter overflow (peak)"),
-    ):
-        row(label, cmp.mean("a", attr), cmp.mean("b", attr))
-    t.add_section()
-    first_a, first_b = cmp.outcomes_a, cmp.outcomes_b
-    for key, label in (("by_sector", "encounters, sector"), ("arrivals_by_city", "arrivals, city")):
-        for name in getattr(first_a[0], key):
-            x = float(np.mean([getattr(o, key)[name] for o in first_a]))
-            y = float(np.mean([getattr(o, key)[name] for o in first_b]))
-            if x or y:
-                row(f"{label} {name}", x, y)
-    t.add_section()
-    for name in first_a[0].port_queue_mean:
-        x = float(np.mean([o.port_queue_mean[name] for o in first_a]))
-        y = float(np.mean([o.port_queue_mean[name] for o in first_b]))
-        wx = float(np.mean([o.port_wait_mean[name] for o in first_a]))
-        wy = float(np.mean([o.port_wait_mean[name] for o in first_b]))
-        if x or y:
-            row(f"mean queue, port {name}", x, y)
-            row(f"mean wait (days), port {name}", wx, wy, "{:.1f}")
-    for name in first_a[0].series_totals:
-        x = float(np.mean([o.series_totals[name] for o in first_a]))
-        y = float(np.mean([o.series_totals[name] for o in first_b]))
-        row(f"{name.replace('_', ' ')} (window total)", x, y)
-    dates = cmp_dates(cmp)
-    for name in first_a[0].caravan_weekly:
-        t.add_section()
-        for k, day in enumerate(dates):
-            x = float(np.mean([o.caravan_weekly[name][k] for o in first_a]))
-            y = float(np.mean([o.caravan_weekly[name][k] for o in first_b]))
-            if x or y:
-                row(f"caravan {name}, size on {day}", x, y)
+    for k, section in enumerate(cmp.rows()):
+        if k:
+            t.add_section()
+        for label, x, y, fmt in section:
+            t.add_row(label, fmt.format(x), fmt.format(y), change(x, y))
     d = cmp.decomposition()
     t.add_section()
     for key, label in (
@@ -427,6 +399,21 @@ def verify_cmd(
         markup=False,
         soft_wrap=True,
     )
+
+
+@app.command(name="report")
+def report_cmd(
+    results: Annotated[Path, typer.Argument(help="A results folder written by run, compare or ensemble.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the report to this file (default: RESULTS/report.html)."),
+    ] = None,
+) -> None:
+    """Write the offline HTML report of a results folder: one file, no network needed to open it."""
+    from borderflow.report.write import write_report
+
+    path = write_report(results, out)
+    out_console.print(f"report: {shown(path)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

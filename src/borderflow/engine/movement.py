@@ -46,6 +46,7 @@ class MovementState:
     returned: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     settled: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     removed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    link_arrivals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (links,) hops completed
 
 
 class Movement:
@@ -369,6 +370,7 @@ class Movement:
                 slots, counts, km, link = slots[~closed], counts[~closed], km[~closed], link[~closed]
             node = net.link_dst[link]
             np.add.at(st.arrivals, node, counts)  # passing through is arriving too
+            np.add.at(st.link_arrivals, link, counts)
             spare = km < self.slot_speed[slots]
             nxt = net.slot_next[slots]
             mid = nxt >= 0

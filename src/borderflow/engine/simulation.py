@@ -11,7 +11,7 @@ again the same day -> components act after moves -> the day's counts are recorde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class DailyRecord:
 
     specs: tuple[SeriesSpec, ...]
     arrays: dict[str, IntArray]
+    # (T, links) people who completed each directed link a day (passing through counts): the route flows
+    link_flow: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     def __getattr__(self, name: str) -> IntArray:
         try:
@@ -129,6 +131,7 @@ class Simulation:
         st.returned = np.zeros(L, dtype=np.int64)
         st.settled = np.zeros(L, dtype=np.int64)
         st.removed = np.zeros(L, dtype=np.int64)
+        st.link_arrivals = np.zeros(w.net.n_links, dtype=np.int64)
         self.movement.start_day(t)
         self._spawn(t)
         view = DayView(self, t)
@@ -165,8 +168,10 @@ class Simulation:
         T, L = self.world.days, self.world.net.n_places
         specs = self.series()
         rec = {s.name: np.zeros((T, L), dtype=np.int64) for s in specs}
+        links = np.zeros((T, self.world.net.n_links), dtype=np.int64)
         for t in range(T):
             self.step()
             for s in specs:
                 rec[s.name][t] = s.read(self.today)
-        return DailyRecord(specs, rec)
+            links[t] = self.state.link_arrivals
+        return DailyRecord(specs, rec, links)

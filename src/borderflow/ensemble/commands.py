@@ -97,6 +97,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Also draw each member's fitted values from this calibration's accepted sets."),
         ] = None,
+        no_report: Annotated[
+            bool, typer.Option("--no-report", help="Do not write report.html (the offline HTML report).")
+        ] = False,
     ) -> None:
         """Run a seeded ensemble over the uncertain parameters; members stream to disk; rerun resumes."""
         from borderflow import __version__
@@ -164,6 +167,10 @@ def register(app: typer.Typer) -> None:
                 root.write_file(png, lambda tmp: band_plot(paths, plot, tmp))
                 record_files(root.path, [png])
                 console.print(f"band plot: {shown(root.path / png)}")
+            if not no_report:
+                from borderflow.report.write import add_report
+
+                console.print(f"report: {shown(add_report(root.path))}")
 
     @app.command()
     def sensitivity(

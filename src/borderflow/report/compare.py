@@ -9,12 +9,14 @@ dates (more people still on the way or waiting in border cities at the end).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from borderflow.api import run
+from borderflow.report.layers import RunLayers
 from borderflow.results.result import Result
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -39,6 +41,7 @@ class Outcome:
     pipeline_end: float  # people still in the home country (on the way, waiting, held in the south) at the end
     caravan_weekly: dict[str, list[float]] = field(default_factory=dict)  # size at the end of each week
     series_totals: dict[str, float] = field(default_factory=dict)  # declared series with compare=True, window total
+    layers: RunLayers | None = None  # the run's daily values, for the report's map and bands
 
 
 def _window(result: Result, window: tuple[dt.date, dt.date] | None) -> NDArray[np.bool_]:
@@ -87,6 +90,7 @@ def outcome(result: Result, window: tuple[dt.date, dt.date] | None = None) -> Ou
         if result.caravans is None
         else {n: result.caravans.size[6::7, j].tolist() for j, n in enumerate(result.caravans.names)},
         series_totals={s.name: float(result.series(s.name)[w].sum()) for s in result.record.specs if s.compare},
+        layers=RunLayers.from_result(result),
     )
 
 
@@ -140,6 +144,54 @@ class Comparison:
         out["share_displaced_later_pct"] = 100.0 * deferred / out["net_reduction"] if out["net_reduction"] > 0 else 0.0
         return out
 
+    def rows(self) -> list[list[tuple[str, float, float, str]]]:
+        """The comparison table, in sections: (label, mean under a, mean under b, format)."""
+
+        def both(get: Callable[[Outcome], float]) -> tuple[float, float]:
+            return float(np.mean([get(o) for o in self.outcomes_a])), float(np.mean([get(o) for o in self.outcomes_b]))
+
+        first = self.outcomes_a[0]
+        main = [
+            (label, *both(lambda o, k=attr: float(getattr(o, k))), "{:,.0f}")  # type: ignore[misc]
+            for attr, label in (
+                ("encounters", "Southwest encounters (window)"),
+                ("encounters_after", "  after the window"),
+                ("returned_south", "returned south"),
+                ("stranded_south", "in southern Mexico at the end"),
+                ("pipeline_end", "still in Mexico at the end (may come later)"),
+                ("overflow_person_days", "shelter overflow (person-days)"),
+                ("overflow_peak", "shelter overflow (peak)"),
+            )
+        ]
+        places = []
+        for key, label in (("by_sector", "encounters, sector"), ("arrivals_by_city", "arrivals, city")):
+            for name in getattr(first, key):
+                x, y = both(lambda o, k=key, n=name: float(getattr(o, k)[n]))  # type: ignore[misc]
+                if x or y:
+                    places.append((f"{label} {name}", x, y, "{:,.0f}"))
+        ports = []
+        for name in first.port_queue_mean:
+            x, y = both(lambda o, n=name: o.port_queue_mean[n])  # type: ignore[misc]
+            if x or y:
+                wx, wy = both(lambda o, n=name: o.port_wait_mean[n])  # type: ignore[misc]
+                ports += [
+                    (f"mean queue, port {name}", x, y, "{:,.0f}"),
+                    (f"mean wait (days), port {name}", wx, wy, "{:.1f}"),
+                ]
+        for name in first.series_totals:
+            x, y = both(lambda o, n=name: o.series_totals[n])  # type: ignore[misc]
+            ports.append((f"{name.replace('_', ' ')} (window total)", x, y, "{:,.0f}"))
+        sections = [main, places, ports]
+        weeks = [self.start + dt.timedelta(days=d) for d in range(6, self.days, 7)]
+        for name in first.caravan_weekly:
+            caravan = []
+            for k, day in enumerate(weeks):
+                x, y = both(lambda o, n=name, i=k: o.caravan_weekly[n][i])  # type: ignore[misc]
+                if x or y:
+                    caravan.append((f"caravan {name}, size on {day}", x, y, "{:,.0f}"))
+            sections.append(caravan)
+        return sections
+
     def verdict(self) -> str:
         mean, lo, hi = self.change_pct()
         d = self.decomposition()
@@ -165,6 +217,11 @@ class Comparison:
                     f", and {d['displaced_to_other_sectors_or_ports']:,.0f} encounters move to other sectors or ports"
                 )
         return text + "."
+
+
+def change(x: float, y: float) -> str:
+    """The change from x to y in percent, as the comparison table prints it ("" from zero)."""
+    return f"{100 * (y - x) / x:+.0f}%" if x else ""
 
 
 def compare(

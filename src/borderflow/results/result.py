@@ -122,6 +122,26 @@ class Result:
             frames.append(pd.DataFrame(cols))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def route_table(self) -> pd.DataFrame:
+        """People who travelled each route a day, by direction (the movement rules' hops
+        completed; passing through counts, caravans walking as a group do not)."""
+        import pandas as pd  # imported when needed: the engine does not need it
+
+        net = self.world.net
+        flow = self.record.link_flow
+        if flow.size == 0:
+            return pd.DataFrame(columns=["date", "from", "to", "people"])
+        n = net.n_links
+        names = np.array(net.names, dtype=object)
+        return pd.DataFrame(
+            {
+                "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), n),
+                "from": np.tile(names[net.link_src], len(self.dates)),
+                "to": np.tile(names[net.link_dst], len(self.dates)),
+                "people": flow.reshape(-1) * self.world.hasten,
+            }
+        )
+
     def caravan_table(self) -> pd.DataFrame:
         """Daily size and position of each caravan."""
         import pandas as pd  # imported when needed: the engine does not need it

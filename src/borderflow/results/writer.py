@@ -32,9 +32,12 @@ def _write_table(df: pd.DataFrame, folder: Path, stem: str) -> list[str]:
     return [f"{stem}.parquet", f"{stem}.csv"]
 
 
-def write_results(result: Result, out: str | Path | OutputFolder, *, extra: dict[str, Any] | None = None) -> Path:
+def write_results(
+    result: Result, out: str | Path | OutputFolder, *, extra: dict[str, Any] | None = None, report: bool = False
+) -> Path:
     """Write daily tables, the observed comparison, metrics and the manifest to `out` (a path,
-    checked against the output policy, or a folder already claimed)."""
+    checked against the output policy, or a folder already claimed); with `report`, also the
+    HTML report (report.html), in the same transaction."""
     folder = out if isinstance(out, OutputFolder) else claim(out)
     try:
         with folder.replace() as tmp:
@@ -44,6 +47,8 @@ def write_results(result: Result, out: str | Path | OutputFolder, *, extra: dict
                 files += _write_table(result.caravan_table(), tmp, "caravans")
             if result.border is not None:
                 files += _write_table(result.border_table(), tmp, "border")
+            if result.world.net.n_links:
+                files += _write_table(result.route_table(), tmp, "routes")
             metrics = result.metrics()
             if metrics:
                 files += _write_table(result.observed_table(), tmp, "observed")
@@ -63,6 +68,7 @@ def write_results(result: Result, out: str | Path | OutputFolder, *, extra: dict
                 "seed": result.seed,
                 "policy": result.policy,
                 "hasten": sc.hasten,
+                "scenario_data": sc.model_dump(mode="json"),  # what the report shows of the inputs
                 "start_date": sc.start_date.isoformat(),
                 "days": sc.days,
                 "python": platform.python_version(),
@@ -71,6 +77,10 @@ def write_results(result: Result, out: str | Path | OutputFolder, *, extra: dict
                 **(extra or {}),
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+            if report:
+                from borderflow.report.write import add_report  # the report sits at the edge
+
+                add_report(tmp)
     finally:
         if folder is not out:
             folder.close()
