@@ -131,10 +131,10 @@ def test_any_level_runs_on_a_sparse_network_in_little_time() -> None:
     routes = [route(f"c{i}", f"c{i + 1}", 10) for i in range(39)]
     routes += [route("r0", "r1", 10), route("r1", "r2", 10), route("r2", "r0", 10)]
     sc = scenario([*chain, *ring], routes, move={"awareness_level": 10**9})
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     check_path_limit(sc, "sparse")
     net = build_network(sc)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
     # every ordered pair of chain places once; on the ring, two ways to each of two others
     assert len(net.path_km) == 40 * 39 + 3 * 4
     assert path_bounds(sc)[0] >= len(net.path_km)
@@ -145,10 +145,10 @@ def test_a_dense_network_at_a_high_level_is_refused_in_little_time() -> None:
     routes = [route(f"p{i}", f"p{j}", 10) for i in range(40) for j in range(i + 1, 40)]
     for level in (4, 10**9):
         sc = scenario(places, routes, move={"awareness_level": level})
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         with pytest.raises(ScenarioError, match=str(MAX_PATH_HOPS)):
             check_path_limit(sc, "dense")
-        assert time.perf_counter() - t0 < 1.0
+        assert time.process_time() - t0 < 1.0
 
 
 def _folder_at_level(tmp_path: Path, name: str, level: int) -> Path:
