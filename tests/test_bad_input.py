@@ -460,10 +460,10 @@ CASES: list[Case] = [
         "movement_rules",
     ),
     Case(
-        "simsetting-start-on-foot",
-        replace("simsetting.yml", "start_on_foot: False", "start_on_foot: True"),
+        "simsetting-empty-camps-on-day0",
+        replace("simsetting.yml", "take_from_population: False", "empty_camps_on_day0: True"),
         "simsetting.yml",
-        "move_rules.start_on_foot",
+        "spawn_rules.empty_camps_on_day0",
         "not implemented",
     ),
     Case(

@@ -233,11 +233,7 @@ def test_a_period_with_no_observations_is_not_a_scenario(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("section", "key", "value"),
     [
-        ("spawn_rules", "conflict_spawn_decay_interval", "15"),
-        ("spawn_rules", "conflict_driven_spawning", "{spawn_mode: constant, displaced_per_conflict_day: 5}"),
-        ("spawn_rules", "take_from_population", "True"),
-        ("move_rules", "start_on_foot", "True"),
-        ("move_rules", "avoid_short_stints", "True"),
+        ("spawn_rules", "empty_camps_on_day0", "True"),
         ("move_rules", "ChildrenAvoidHazards", "True"),
         # D-Flee's flood rules run (tests/test_rules_flood.py); its forecaster does not
         ("move_rules", "flood_rules", "{flood_forecaster: True}"),
@@ -256,19 +252,69 @@ def test_settings_not_implemented_are_named(tmp_path: Path, section: str, key: s
 def test_all_unimplemented_settings_are_named_in_one_error(tmp_path: Path) -> None:
     folder = make_flee_folder(tmp_path)
     path = folder / "simsetting.yml"
-    text = path.read_text().replace("start_on_foot: False", "start_on_foot: True")
-    path.write_text(text.replace("take_from_population: False", "take_from_population: True"), encoding="utf-8")
+    text = path.read_text().replace("start_on_foot: False", "use_v1_rules: True")
+    path.write_text(text.replace("take_from_population: False", "empty_camps_on_day0: True"), encoding="utf-8")
     with pytest.raises(NotImplementedSetting) as info:
         read_flee_folder(folder)
-    assert set(info.value.where.split(", ")) == {"move_rules.start_on_foot", "spawn_rules.take_from_population"}
+    assert set(info.value.where.split(", ")) == {"move_rules.use_v1_rules", "spawn_rules.empty_camps_on_day0"}
 
 
-def test_decay_interval_of_30_days_is_the_rule_implemented(tmp_path: Path) -> None:
+def _with_settings(tmp_path: Path, spawn: str = "", move: str = "") -> Path:
     folder = make_flee_folder(tmp_path)
     path = folder / "simsetting.yml"
-    path.write_text(path.read_text().replace("spawn_rules:\n", "spawn_rules:\n  conflict_spawn_decay_interval: 30\n"))
+    text = path.read_text().replace("  take_from_population: False\n", "").replace("  start_on_foot: False\n", "")
+    text = text.replace("spawn_rules:\n", f"spawn_rules:\n{spawn}").replace("move_rules:\n", f"move_rules:\n{move}")
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_flee_head_spawn_settings_are_read(tmp_path: Path) -> None:
+    spawn = (
+        "  conflict_spawn_decay_interval: 15\n  take_from_population: True\n"
+        "  conflict_driven_spawning:\n    spawn_mode: pop_ratio\n    displaced_per_conflict_day: 0.02\n"
+    )
+    move = "  start_on_foot: True\n  avoid_short_stints: True\n"
+    sc = read_flee_folder(_with_settings(tmp_path, spawn, move))
+    sr = sc.spawn_rules
+    assert sr.conflict_spawn_decay_interval == 15
+    assert sr.take_from_population
+    assert sr.conflict_driven_spawning is not None
+    assert (sr.conflict_driven_spawning.spawn_mode, sr.conflict_driven_spawning.rate) == ("pop_ratio", 0.02)
+    assert sc.move_rules.start_on_foot
+    assert sc.move_rules.avoid_short_stints
+    assert compile_world(sc).spawn_total.sum() == 0  # conflicts drive spawning, not the observations
+
+
+def test_a_fractional_constant_rate_is_read_as_flee_reads_it(tmp_path: Path) -> None:
+    spawn = "  conflict_driven_spawning:\n    spawn_mode: constant\n    displaced_per_conflict_day: 2.5\n"
+    sc = read_flee_folder(_with_settings(tmp_path, spawn))
+    assert sc.spawn_rules.conflict_driven_spawning is not None
+    assert sc.spawn_rules.conflict_driven_spawning.rate == 2
+    assert any("read as 2" in n for n in sc.notes)
+
+
+def test_conflict_driven_spawning_needs_no_observation_in_the_period(tmp_path: Path) -> None:
+    spawn = "  conflict_driven_spawning:\n    spawn_mode: constant\n    displaced_per_conflict_day: 3\n"
+    folder = _with_settings(tmp_path, spawn)
+    (folder / "input_csv" / "sim_period.csv").write_text("StartDate,2021-01-01\nLength,10\n")
+    (folder / "input_csv" / "closures.csv").write_text("#closure_type,name1,name2,closure_start,closure_end\n")
     sc = read_flee_folder(folder)
-    assert any("conflict_spawn_decay_interval=30" in n for n in sc.notes)
+    assert sc.start_date.year == 2021
+
+
+@pytest.mark.parametrize(
+    ("spawn", "field"),
+    [
+        ("  conflict_spawn_decay_interval: 0\n", "spawn_rules.conflict_spawn_decay_interval"),
+        ("  conflict_driven_spawning:\n    spawn_mode: linear\n", "spawn_rules.conflict_driven_spawning.spawn_mode"),
+        ("  conflict_driven_spawning: 5\n", "spawn_rules.conflict_driven_spawning"),
+    ],
+)
+def test_bad_flee_head_spawn_settings_name_the_field(tmp_path: Path, spawn: str, field: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        read_flee_folder(_with_settings(tmp_path, spawn))
+    assert info.value.where == field
+    assert "expected" in info.value.one_line()
 
 
 def test_validate_suite_writes_one_row_per_folder(
@@ -284,7 +330,7 @@ def test_validate_suite_writes_one_row_per_folder(
     (suite / "settings_only" / "simsetting.yml").write_text("move_rules:\n  awareness_level: 1\n")
     unsupported = make_flee_folder(tmp_path / "x").rename(suite / "on_foot")
     setting = unsupported / "simsetting.yml"
-    setting.write_text(setting.read_text().replace("start_on_foot: False", "start_on_foot: True"))
+    setting.write_text(setting.read_text().replace("start_on_foot: False", "use_v1_rules: True"))
     out = tmp_path / "out"
     code, stdout, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(suite), "--out", str(out))
     assert code == 0, err
@@ -294,7 +340,7 @@ def test_validate_suite_writes_one_row_per_folder(
     assert rows["tinyflee"]["days"] == DAYS
     assert rows["tinyflee"]["error"] is not None
     assert rows["settings_only"]["status"] == "not a scenario: input_csv: not found"
-    assert rows["on_foot"]["status"] == "unsupported: move_rules.start_on_foot"
+    assert rows["on_foot"]["status"] == "unsupported: move_rules.use_v1_rules"
     assert (out / "suite.csv").read_text().splitlines()[0].startswith("folder,status,places,routes,days,people")
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["files"]) == {"suite.csv", "suite.json"}

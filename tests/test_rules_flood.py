@@ -442,8 +442,10 @@ def test_flood_rules_without_flood_spawning_keep_spawning_from_observations(tmp_
     assert sc.spawn_rules.data_driven is True
 
 
-def test_take_from_population_without_flood_spawning_is_still_named(tmp_path: Path) -> None:
+def test_take_from_population_without_flood_spawning_goes_to_the_conflict_rules(tmp_path: Path) -> None:
+    """Without flood spawning, take_from_population is Flee's conflict-zone rule
+    (engine/conflict_spawning.py), not the flood component's."""
     settings = RULES_ONLY.replace("take_from_population: False", "take_from_population: True")
-    with pytest.raises(NotImplementedSetting) as err:
-        read_flee_folder(dflee_folder(tmp_path, settings))
-    assert err.value.where == "spawn_rules.take_from_population"
+    sc = read_flee_folder(dflee_folder(tmp_path, settings))
+    assert sc.spawn_rules.take_from_population is True
+    assert sc.floods is not None and sc.floods.spawning is None

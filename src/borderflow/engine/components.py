@@ -120,6 +120,19 @@ class DayView:
         np.subtract.at(pop, places, drawn)
         return drawn
 
+    def spawn(self, places: IntArray, counts: IntArray) -> None:
+        """New people appear at `places` (counted as spawned; they have travelled nowhere yet)."""
+        self._sim.movement.add_new(places, counts)
+
+    def residents(self, places: IntArray) -> FloatArray:
+        """The resident (not displaced) population at `places`, in simulated units (a copy)."""
+        return np.array(self._sim.movement.residents[places], dtype=np.float64)
+
+    def leave_residents(self, places: IntArray, counts: IntArray) -> None:
+        """`counts` residents leave the population at `places` (never below zero)."""
+        res = self._sim.movement.residents
+        res[places] = np.maximum(res[places] - counts, 0.0)
+
     def remove(self, places: IntArray | int, counts: IntArray | int) -> None:
         """Take exactly `counts` people (no more than are there) from `places`."""
         np.subtract.at(self._sim.state.pop, places, counts)

@@ -39,6 +39,10 @@ class MovementState:
     resting_place: IntArray  # (L,) the same people by the place where they rest
     head: int = 0  # ring position of today's arrivals
     spawn_debt: int = 0
+    # start_on_foot only (empty otherwise): people who have not finished a hop since they
+    # appeared, per place, and people walking their first hop, per slot and ring position
+    fresh: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    walking: IntArray = field(default_factory=lambda: np.zeros((0, 1), dtype=np.int64))
     # today's flows, reset each day
     arrivals: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     departures: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -79,6 +83,20 @@ class Movement:
             resting_place=np.zeros(L, dtype=np.int64),
         )
         self._rules = rules
+        # residents (not displaced), in simulated units: spawn weights; spawning may take from them
+        self.residents: FloatArray = world.population.copy()
+        self._on_foot = rules.start_on_foot
+        self._avoid_short_stints = rules.avoid_short_stints
+        if self._avoid_short_stints:
+            self._town_or_camp = np.array([p.kind in ("town", "camp", "idpcamp") for p in world.scenario.places])
+            self._is_town = self._town_or_camp.copy()
+        if self._on_foot:
+            walk = rules.max_walk_speed
+            self.walk_days = (np.floor(km / walk) + 1).astype(np.int64)
+            self.walk_last_km = km - (self.walk_days - 1) * walk
+            self.walk_ring = int(self.walk_days.max(initial=1)) + 1
+            self.state.fresh = world.day0.copy()  # day-0 camp people have not travelled either
+            self.state.walking = np.zeros((S, self.walk_ring), dtype=np.int64)
         self._path_dist = (rules.softening + net.path_km) ** rules.distance_power
         self._n_paths = net.origin_count
         self._any_capacity = bool((world.capacity > 0).any())
@@ -96,11 +114,25 @@ class Movement:
         self._choice_today: tuple[FloatArray, BoolArray] | None = None  # per path, per place: see _day_choice
         self._score = np.ones(L)  # today's place scores (start_day)
 
+    def add_new(self, places: IntArray, counts: IntArray) -> None:
+        """New people appear at `places` (spawned): they have travelled nowhere yet."""
+        st = self.state
+        np.add.at(st.pop, places, counts)
+        np.add.at(st.spawned, places, counts)
+        if self._on_foot:
+            np.add.at(st.fresh, places, counts)
+
     def move(self) -> None:
         """Everyone staying decides; everyone on the road travels (same-day hops included)."""
         st = self.state
         # 1. decide: everyone staying somewhere may leave
-        movers = self.streams["move"].binomial(st.pop, self._movechance)
+        if self._on_foot:
+            np.minimum(st.fresh, st.pop, out=st.fresh)  # components may have taken people away
+            walkers = self.streams["move"].binomial(st.fresh, self._movechance)
+            movers = self.streams["move"].binomial(st.pop - st.fresh, self._movechance)
+            self._set_out_on_foot(walkers)
+        else:
+            movers = self.streams["move"].binomial(st.pop, self._movechance)
         has = movers > 0
         starting = self._depart(self._all_nodes[has], movers[has], np.zeros(int(has.sum())))
         if st.resting.any():
@@ -134,6 +166,51 @@ class Movement:
         st.head = (st.head + 1) % self.ring
         st.day += 1
 
+    def _again_chance(self, at: IntArray, km_today: FloatArray) -> FloatArray:
+        """Move chance of people who end their plan at `at` with distance to spare.
+
+        avoid_short_stints: at a town, those who covered less than max_move_speed today go on
+        (chance 1). Flee forces this when (r + km today / max_move_speed) / 2 < 0.5, r being a
+        person's recent-travel index (halved each day, plus half the day's share of
+        max_move_speed); borderflow keeps no per-person history and takes r = 0, the value for
+        someone who had not travelled on the days before (docs/flee-folders.md).
+        """
+        chance = self._movechance[at]
+        if not self._avoid_short_stints:
+            return chance
+        short = self._is_town[at] & (km_today < self._rules.max_move_speed)
+        return np.where(short, 1.0, chance)
+
+    # ----- start_on_foot: the first hop after appearing is walked ------------------------------
+    def _set_out_on_foot(self, movers: IntArray) -> None:
+        """Fresh people who decided to leave walk their first hop at max_walk_speed; walkers
+        who arrive today go on at once (same-day hops at the usual speed), before everyone
+        else moves. Flee: an agent's first link (places_travelled == 1) is covered at
+        MaxWalkSpeed a day, and it may go on if it covered less than that."""
+        st = self.state
+        walk = self._rules.max_walk_speed
+        has = movers > 0
+        before = st.pop.copy()
+        starting = self._depart(self._all_nodes[has], movers[has], np.zeros(int(has.sum())))
+        st.fresh -= before - st.pop  # those who set out are fresh no more
+        wave: list[Hops] = []
+        if starting:
+            slots, counts, km_today = starting[0]
+            days = self.walk_days[slots]
+            later = days > 1
+            if later.any():
+                pos = (st.day + days[later] - 1) % self.walk_ring
+                np.add.at(st.walking, (slots[later], pos), counts[later])
+            today = ~later
+            wave.append((slots[today], counts[today], km_today[today] + self.slot_km[slots[today]]))
+        arriving = st.walking[:, st.day % self.walk_ring]
+        s = np.flatnonzero(arriving)
+        if len(s):
+            wave.append((s, arriving[s].copy(), self.walk_last_km[s]))
+            st.walking[s, st.day % self.walk_ring] = 0
+        if wave:
+            self._travel(wave, first_speed=walk)
+
     # ----- per-day quantities -------------------------------------------------------------
     def start_day(self, t: int) -> None:
         """The day's place scores, move chances, spawn weights and scheduled closures."""
@@ -142,6 +219,8 @@ class Movement:
         conflict = w.conflict[t]
         active = conflict > 0
         self._is_camp = np.asarray((kind == CAMP) | (kind == IDPCAMP), dtype=np.bool_)
+        if self._avoid_short_stints:
+            self._is_town = self._town_or_camp & (kind != CAMP) & (kind != IDPCAMP)  # a closed camp is a town
         mc = np.full(w.net.n_places, r.default_movechance)
         mc[kind == CAMP] = r.camp_movechance
         mc[kind == IDPCAMP] = r.idpcamp_movechance
@@ -153,7 +232,7 @@ class Movement:
         score[w.foreign] *= r.foreign_weight
         score[self._is_camp] *= r.camp_weight
         score[active] *= r.conflict_weight ** (decay[active] * conflict[active])
-        self.spawn_weight = np.where(active, w.population * conflict * decay, 0.0)
+        self.spawn_weight = np.where(active, self.residents * conflict * decay, 0.0)
         self._score = score
         net = w.net
         self._path_base = (r.weight_softening + score[net.path_dest]) / self._path_dist
@@ -189,10 +268,12 @@ class Movement:
         return np.asarray(out, dtype=np.float64)
 
     def _decay(self, t: int, since: IntArray) -> FloatArray:
-        steps = self.world.scenario.spawn_rules.conflict_spawn_decay
+        rules = self.world.scenario.spawn_rules
+        steps = rules.conflict_spawn_decay
         if not steps:
             return np.ones(len(since))
-        idx = np.minimum((t - np.maximum(since, 0)) // 30, len(steps) - 1)
+        # Flee: index = min(floor(days since the conflict began / interval), len - 1)
+        idx = np.minimum((t - np.maximum(since, 0)) // rules.conflict_spawn_decay_interval, len(steps) - 1)
         out: FloatArray = np.asarray(steps, dtype=np.float64)[idx]
         return out
 
@@ -352,7 +433,9 @@ class Movement:
         today = ~later
         return slots[today], counts[today], km_today[today] + self.slot_km[slots[today]]
 
-    def _travel(self, wave: list[Hops]) -> None:
+    def _travel(self, wave: list[Hops], first_speed: float | None = None) -> None:
+        """Hops end; whoever arrives with distance to spare goes on. `first_speed`: the speed
+        of the first wave's hops when it is not their slots' (people walking a first hop)."""
         st, net = self.state, self.world.net
         rng_move = self.streams["move"]
         for _ in range(MAX_WAVES_PER_DAY):
@@ -360,6 +443,8 @@ class Movement:
             if not wave:
                 return
             slots, counts, km = _concat(wave)
+            speed = self.slot_speed[slots] if first_speed is None else np.full(len(slots), first_speed)
+            first_speed = None
             wave = []
             starting: list[Hops] = []
             link = net.slot_link[slots]
@@ -368,10 +453,11 @@ class Movement:
                 # a link that closed meanwhile sends its travellers back to where they started
                 np.add.at(st.pop, net.link_src[link[closed]], counts[closed])
                 slots, counts, km, link = slots[~closed], counts[~closed], km[~closed], link[~closed]
+                speed = speed[~closed]
             node = net.link_dst[link]
             np.add.at(st.arrivals, node, counts)  # passing through is arriving too
             np.add.at(st.link_arrivals, link, counts)
-            spare = km < self.slot_speed[slots]
+            spare = km < speed
             nxt = net.slot_next[slots]
             mid = nxt >= 0
             # mid-plan travellers move on if they have distance to spare, else rest
@@ -389,7 +475,7 @@ class Movement:
                 if again.any():
                     n_again = counts[again]
                     at = node[again]
-                    movers = rng_move.binomial(n_again, self._movechance[at])
+                    movers = rng_move.binomial(n_again, self._again_chance(at, km[again]))
                     starting.extend(self._depart(at, movers, km[again]))
             if starting:
                 wave.append(self._enter(starting))
@@ -417,6 +503,8 @@ class Movement:
     def in_transit_to(self) -> IntArray:
         out = np.zeros(self.world.net.n_places, dtype=np.int64)
         on = self.state.transit.sum(axis=1)
+        if self._on_foot:
+            on = on + self.state.walking.sum(axis=1)
         np.add.at(out, self._link_dst_of_slot, on)
         return out
 

@@ -18,6 +18,7 @@ import numpy as np
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
+from borderflow.engine.conflict_spawning import spawning_components
 from borderflow.engine.corridors import CorridorComponent
 from borderflow.engine.floods import FloodSystem
 from borderflow.engine.movement import Movement, MovementState
@@ -83,8 +84,14 @@ class Simulation:
             ),
             *(CorridorComponent(c, world.net.index) for c in sc.corridors),
         ]
+        self._all_places = np.arange(world.net.n_places, dtype=np.int64)
         self.floods = None if sc.floods is None else FloodSystem(sc.floods, world)
-        every = [*inflows, *(c for c in (self.caravans, self.floods, self.border) if c is not None), *components]
+        every = [
+            *spawning_components(world),
+            *inflows,
+            *(c for c in (self.caravans, self.floods, self.border) if c is not None),
+            *components,
+        ]
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
         self.movement = Movement(world, self.streams)
@@ -109,8 +116,7 @@ class Simulation:
             tot = weights.sum()
             if tot > 0:
                 new = rng.multinomial(n, weights / tot)
-                st.pop += new
-                st.spawned += new
+                self.movement.add_new(self._all_places, new)
                 st.spawn_debt = 0
             else:
                 st.spawn_debt = n  # nowhere to appear yet (no active conflict zone): they appear later
@@ -118,8 +124,7 @@ class Simulation:
         if dep.any():
             whole = np.floor(dep)
             new = (whole + (rng.random(len(dep)) < dep - whole)).astype(np.int64)
-            st.pop += new
-            st.spawned += new
+            self.movement.add_new(self._all_places, new)
 
     def step(self) -> None:
         st, w = self.state, self.world

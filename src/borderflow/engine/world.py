@@ -137,7 +137,8 @@ def compile_world(scenario: Scenario) -> World:
 
     spawn = np.zeros(T, dtype=np.int64)
     sr = scenario.spawn_rules
-    if sr.data_driven and (observed or scenario.total_observed):
+    # conflict-driven spawning (engine/conflict_spawning.py) replaces data-driven spawning, as in Flee
+    if sr.data_driven and sr.conflict_driven_spawning is None and (observed or scenario.total_observed):
         if sr.sum_from_camps or not scenario.total_observed:
             series = obs.sum(axis=1)
         else:

@@ -48,14 +48,21 @@ from borderflow.scenario.yamlfile import load_mapping
 
 # simsetting.yml keys, by section: which model field they set, or why they are accepted.
 _MOVE_KEYS = set(MoveRules.model_fields)
-_SPAWN_KEYS = {"insert_day0", "sum_from_camps", "conflict_zone_spawning_only", "conflict_spawn_decay"}
+_SPAWN_KEYS = {
+    "insert_day0",
+    "sum_from_camps",
+    "conflict_zone_spawning_only",
+    "conflict_spawn_decay",
+    # Flee's newer spawning settings (engine/conflict_spawning.py); read by _newer_spawn_settings
+    "conflict_spawn_decay_interval",
+    "conflict_driven_spawning",
+    "take_from_population",
+}
 _ANY = object()  # in _NEUTRAL: no value is neutral (the setting always changes the rules)
 # Settings whose value at Flee's default changes nothing; any other value is a rule borderflow
 # does not implement yet, reported by name (never silently ignored).
 _NEUTRAL: dict[str, dict[str, Any]] = {
     "move_rules": {
-        "avoid_short_stints": False,
-        "start_on_foot": False,
         "use_v1_rules": False,
         "stay_close_to_home": False,
         "use_pop_for_loc_weight": False,
@@ -71,13 +78,9 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
         "MatchConflictEthnicity": False,
     },
     "spawn_rules": {
-        "take_from_population": False,
         "camps_are_sinks": False,
         "read_from_agents_csv_file": False,
         "empty_camps_on_day0": False,
-        # Flee 3.1 steps the decay list every 30 days, as borderflow does
-        "conflict_spawn_decay_interval": 30,
-        "conflict_driven_spawning": _ANY,
     },
     "optimisations": {},
 }
@@ -183,6 +186,7 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
                 raise ScenarioError(path, where, _unknown(key, known, f"{section} setting"))
     if unsupported:
         raise _not_implemented(path, unsupported)
+    _newer_spawn_settings(path, spawn, notes)
     try:
         return MoveRules(**move), SpawnRules(**spawn), hasten, notes
     except ValidationError as exc:
@@ -193,6 +197,23 @@ def _settings(folder: Path) -> tuple[MoveRules, SpawnRules, int, list[str]]:
             loc, msg = msg.split(": ", 1)  # the model-wide checks start with the field
         section = "move_rules" if loc.split(".")[0] in _MOVE_KEYS else "spawn_rules"
         raise ScenarioError(path, f"{section}.{loc}", msg) from None
+
+
+def _newer_spawn_settings(path: Path, spawn: dict[str, Any], notes: list[str]) -> None:
+    """Flee's reading of conflict_driven_spawning: a missing spawn_mode is constant, and outside
+    pop_ratio the rate is read as a whole number (Flee truncates it, e.g. 2.5 -> 2)."""
+    cds = spawn.get("conflict_driven_spawning")
+    if not isinstance(cds, dict):
+        return  # absent, or not a mapping: the model names what was expected
+    rate = cds.get("displaced_per_conflict_day")
+    mode = cds.get("spawn_mode", "constant")
+    is_pop_ratio = mode == "pop_ratio"
+    if not is_pop_ratio and isinstance(rate, float) and rate >= 0 and rate != int(rate):
+        notes.append(
+            f"{path}: spawn_rules.conflict_driven_spawning.displaced_per_conflict_day {rate} read as {int(rate)}, "
+            f"as Flee reads it in {mode} mode"
+        )
+        spawn["conflict_driven_spawning"] = {**cds, "displaced_per_conflict_day": int(rate)}
 
 
 def _unknown(key: object, known: set[str], what: str) -> str:
@@ -800,7 +821,8 @@ def read_flee_folder(folder: str | Path) -> Scenario:
     read_demographics(folder, written, notes)
     obs, total, layout = _observations(folder, written, notes)
     obs = _corrections(folder, obs, notes)
-    if not flood_spawning:  # floods drive D-Flee's spawning; observations only score the run
+    # floods (D-Flee) or conflicts (conflict_driven_spawning) drive spawning: observations only score the run
+    if not flood_spawning and spawn.conflict_driven_spawning is None:
         _check_observed_period(layout, obs, total, start, days)
     for o in obs:
         kind = next(p.kind for p in places if p.name == o.place)

@@ -216,6 +216,41 @@ class MoveRules(Strict):
     weight_softening: NonNegFloat = Field(0.0, description="added to every destination score")
     weight_power: NonNegFloat = Field(1.0, description="exponent on route weights")
     distance_power: NonNegFloat = Field(1.0, description="exponent on route length")
+    start_on_foot: bool = Field(
+        False, description="people walk (max_walk_speed) the first link they take after they appear (Flee)"
+    )
+    avoid_short_stints: bool = Field(
+        False,
+        description="people who reach a town at the end of their plan having covered less than max_move_speed "
+        "that day go on (move chance 1); see docs/flee-folders.md for how this differs from Flee",
+    )
+
+
+class ConflictDrivenSpawning(Strict):
+    """Flee's conflict-driven spawning: every day, each active conflict zone spawns
+    `rate x intensity` people (constant), `rate x residents x intensity` (pop_ratio), or a
+    Poisson draw with mean `rate x intensity` (poisson); whole people, truncated."""
+
+    spawn_mode: Literal["constant", "pop_ratio", "poisson"] = Field(
+        "constant", description="constant, pop_ratio or poisson (Flee's spawn_mode)"
+    )
+    displaced_per_conflict_day: NonNegFloat | None = Field(
+        None,
+        description="the rate: people a day (constant, poisson; in simulated units, as Flee does not divide it "
+        "by hasten) or share of residents a day (pop_ratio); none = Flee's default (500, or 0.01 for pop_ratio)",
+    )
+
+    @field_validator("spawn_mode", mode="before")
+    @classmethod
+    def _poisson_any_case(cls, value: object) -> object:
+        # Flee compares the Poisson mode case-insensitively (its own comment spells it "Poisson")
+        return "poisson" if isinstance(value, str) and value.lower() == "poisson" else value
+
+    @property
+    def rate(self) -> float:
+        if self.displaced_per_conflict_day is not None:
+            return self.displaced_per_conflict_day
+        return 0.01 if self.spawn_mode == "pop_ratio" else 500.0  # Flee's defaults
 
 
 class SpawnRules(Strict):
@@ -229,9 +264,20 @@ class SpawnRules(Strict):
         "have a spawn weight either way, so False changes nothing",
     )
     conflict_spawn_decay: list[NonNegFloat] | None = Field(
-        None, description="factor per 30 days since a conflict began"
+        None, description="factor per `conflict_spawn_decay_interval` days since a conflict began"
+    )
+    conflict_spawn_decay_interval: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        30, description="days per step of `conflict_spawn_decay` (Flee 3.1 fixed it at 30)"
     )
     data_driven: bool = Field(True, description="spawn from observations (Flee); False: only `departures`")
+    conflict_driven_spawning: ConflictDrivenSpawning | None = Field(
+        None,
+        description="each conflict zone spawns people every day by its intensity (Flee's newer mode); "
+        "replaces data-driven spawning, as in Flee",
+    )
+    take_from_population: bool = Field(
+        False, description="people spawned at a conflict zone leave its resident population (spawn weights, pop_ratio)"
+    )
 
 
 def _no_contradictions(pkg: str, specs: list[AnyPolicy], first: dt.date, last: dt.date) -> None:
