@@ -448,4 +448,5 @@ def test_take_from_population_without_flood_spawning_goes_to_the_conflict_rules(
     settings = RULES_ONLY.replace("take_from_population: False", "take_from_population: True")
     sc = read_flee_folder(dflee_folder(tmp_path, settings))
     assert sc.spawn_rules.take_from_population is True
-    assert sc.floods is not None and sc.floods.spawning is None
+    assert sc.floods is not None
+    assert sc.floods.spawning is None
