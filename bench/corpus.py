@@ -23,7 +23,8 @@ listed here. Three steps:
    by both tools.
 3. **The comparison.** ``--flee-runs`` Flee runs (seeds 0..N-1; Flee seeds nothing, so
    these are draws) and borderflow over seeds 0..4, at that hasten, quickest folders
-   first. Both are scored by ``borderflow.metrics.averaged_relative_difference`` (normal
+   first; borderflow spawns by Flee 3.1's rule (the change in the ``total`` file,
+   ``borderflow_driver.py --spawning flee31``), as Flee 3.1 does whatever a folder says. Both are scored by ``borderflow.metrics.averaged_relative_difference`` (normal
    and rescaled). A folder passes when borderflow's mean is within ``BAND`` (0.05) of
    Flee's mean, checked for the normal and the rescaled error separately.
 

@@ -194,6 +194,44 @@ def test_damaged_files_give_one_line_never_a_traceback(
     assert row.status == "ran" or row.status.split(":")[0] in ("not a scenario", "unsupported", "bad input"), row
 
 
+DAMAGES = (_cut, _empty, _latin1)
+
+
+@pytest.mark.parametrize("damage", DAMAGES, ids=["cut-short", "emptied", "latin-1"])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_folder_with_a_damaged_file_gives_one_line_never_a_traceback(
+    fabflee_dir: Path, tmp_path: Path, name: str, damage: object
+) -> None:
+    """Every folder of the corpus, not only the five above, with one of its own files damaged
+    in each way: the file rotates with the folder's place in the list, so that across the
+    corpus every kind of file (settings, inputs, observations, attributes) is met without
+    running all 947 files x 3 damages (scripts/damage_sweep.py does that)."""
+    src = fabflee_dir / name
+    files = sorted(
+        str(p.relative_to(src)) for p in src.rglob("*") if p.is_file() and p.suffix in (".csv", ".yml", ".yaml")
+    )
+    if not files:
+        pytest.skip(f"{name} holds no csv or yml file")
+    index = sorted(EXPECTED).index(name)
+    rel = files[index % len(files)]
+    assert callable(damage)
+    folder = tmp_path / name
+    shutil.copytree(src, folder)
+    path = folder / rel
+    path.write_bytes(damage(path.read_bytes()))
+    try:
+        read_flee_folder(folder)
+    except ScenarioError as exc:
+        line = exc.one_line()
+        assert "\n" not in line, line
+        assert "expected" in line, (rel, line)
+    row = run_folder(folder, hasten=HASTEN, max_days=5)
+    assert row.status == "ran" or row.status.split(":")[0] in ("not a scenario", "unsupported", "bad input"), (
+        rel,
+        row,
+    )
+
+
 def test_the_conflict_driven_folder_spawns_by_its_rule(fabflee_dir: Path) -> None:
     """nigeria2024 (pop_ratio 0.01, take_from_population): each day each active conflict zone
     spawns floor(0.01 x residents x intensity) and its residents shrink by as many."""
