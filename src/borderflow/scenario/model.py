@@ -258,6 +258,12 @@ class SpawnRules(Strict):
 
     insert_day0: bool = Field(True, description="camps start with their observed day-0 count")
     sum_from_camps: bool = Field(True, description="daily new people = change in the sum of observed camps")
+    empty_camps_on_day0: bool = Field(
+        False,
+        description="start with nobody in the camps: every observed series (camps and total) is counted from "
+        "its day-0 value (obs(t) - obs(0)) for spawning and scoring, and no one is placed on day 0 (Flee's newer "
+        "releases)",
+    )
     conflict_zone_spawning_only: bool = Field(
         True,
         description="new people appear only in conflict zones; under Flee 3.1's rules only conflict zones "
