@@ -254,3 +254,58 @@ def test_closing_an_unused_port_changes_nothing() -> None:
 def test_bad_border_input_is_rejected(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         _scenario(**change)
+
+
+def _capacity_levers(*levers: tuple[float, str, str]) -> list[dict[str, Any]]:
+    return [{"type": "port_capacity", "ports": ["Port"], "factor": f, "start": a, "end": b} for f, a, b in levers]
+
+
+def test_port_capacity_scales_processing_on_its_dates_and_levers_multiply() -> None:
+    arrivals, capacity = 100, 60  # a port at full staffing processing 60 a day, 100 arriving a day
+    sc = _scenario(
+        departures=[{"place": "Port", "start": START, "end": START + dt.timedelta(days=11), "per_day": arrivals}],
+        policies={
+            # half the lanes closed 3-6 Jan; another half of what is left 5-6 Jan
+            "lanes": _capacity_levers((0.5, "2024-01-03", "2024-01-06"), (0.5, "2024-01-05", "2024-01-06")),
+        },
+    )
+    r = borderflow.run(sc, seed=11, policy="lanes")
+    processed = [60, 60, 30, 30, 15, 15, 60, 60, 60, 60, 60, 60]
+    assert _ports(r, "processed").tolist() == processed
+    assert _ports(r, "queue").tolist() == np.cumsum([arrivals - p for p in processed]).tolist()
+    assert _ports(r, "closed").tolist() == [0] * 12  # a partial closure keeps the port open
+    base = borderflow.run(sc, seed=11)
+    assert _ports(base, "processed").tolist() == [capacity] * 12
+
+
+def test_port_capacity_zero_is_a_closure() -> None:
+    sc = _scenario(
+        departures=[{"place": "Port", "start": START, "end": START, "per_day": 500}],
+        policies={
+            "factor-0": _capacity_levers((0.0, "2024-01-03", "2024-01-05")),
+            "closed": [{"type": "close_port", "ports": ["Port"], "start": "2024-01-03", "end": "2024-01-05"}],
+        },
+    )
+    by_factor = borderflow.run(sc, seed=12, policy="factor-0")
+    by_closure = borderflow.run(sc, seed=12, policy="closed")
+    assert _ports(by_factor, "closed").tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert _ports(by_factor, "queue")[2] == 0  # the queue went back to the city to choose again
+    assert np.array_equal(by_factor.record.population, by_closure.record.population)
+    assert by_factor.border is not None
+    assert by_closure.border is not None
+    for key, values in by_factor.border.arrays.items():
+        assert np.array_equal(values, by_closure.border.arrays[key]), key
+
+
+@pytest.mark.parametrize(
+    ("lever", "message"),
+    [
+        ({"ports": ["Nowhere"], "factor": 0.5}, "unknown place 'Nowhere'"),
+        ({"ports": ["City"], "factor": 0.5}, r"ports\[0\]: 'City' is not a port of the border section"),
+        ({"ports": ["Port"], "factor": -0.5}, "greater than or equal to 0"),
+        ({"ports": [], "factor": 0.5}, "at least 1 item"),
+    ],
+)
+def test_port_capacity_input_is_checked(lever: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _scenario(policies={"p": [{"type": "port_capacity", **lever}]})

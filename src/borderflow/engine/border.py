@@ -50,10 +50,15 @@ class BorderDay:
 
     forced_closed: BoolArray  # (P,) ports closed by a policy today
     away: IntArray  # (P,) officers of each port redeployed elsewhere today
+    capacity_factor: FloatArray  # (P,) multiplies each port's walk-up processing capacity today
     quota_factor: float = 1.0  # multiplies the appointment quota today
 
     def close_ports(self, ports: IntArray) -> None:
         self.forced_closed[ports] = True
+
+    def scale_capacity(self, ports: IntArray, factor: float) -> None:
+        """A partial closure: levers on one port multiply; a factor of 0 closes it."""
+        np.multiply.at(self.capacity_factor, ports, factor)
 
     def scale_quota(self, factor: float) -> None:
         self.quota_factor *= factor
@@ -145,14 +150,18 @@ class BorderSystem(Component):
     def levers(self) -> BorderDay:
         """A fresh set of today's levers (nothing closed, nobody away, the quota as planned)."""
         P = len(self.port)
-        return BorderDay(np.zeros(P, dtype=np.bool_), np.zeros(P, dtype=np.int64))
+        return BorderDay(np.zeros(P, dtype=np.bool_), np.zeros(P, dtype=np.int64), np.ones(P))
 
     def before_moves(self, view: DayView) -> None:
         """Set today's move chances, port attractiveness and closed ports (after policies spoke)."""
         st = self.state
         assert isinstance(view.border, BorderDay)
         st.today = view.border
-        st.closed = (self._on_duty() < self.min_officers) | st.today.forced_closed | (self.port_capacity <= 0)
+        st.closed = (
+            (self._on_duty() < self.min_officers)
+            | st.today.forced_closed
+            | (self.port_capacity * st.today.capacity_factor <= 0)
+        )
         view.set_move_chance(self.city, self.city_movechance)
         view.set_move_chance(self.sector, 0.0)  # people in custody do not walk away
         view.set_move_chance(self.port, np.where(st.closed, 1.0, 0.0))  # a closed port's queue chooses again
@@ -169,7 +178,7 @@ class BorderSystem(Component):
         staffing = np.divide(
             self._on_duty(), self.officers0, out=np.ones(len(self.port)), where=self.officers0 > 0
         ).clip(0.0, 1.0)
-        cap: FloatArray = np.where(st.closed, 0.0, self.port_capacity * staffing)
+        cap: FloatArray = np.where(st.closed, 0.0, self.port_capacity * staffing * st.today.capacity_factor)
         return cap
 
     # ----- after people moved ----------------------------------------------------------------
