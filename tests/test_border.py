@@ -193,10 +193,17 @@ def test_walk_ups_queue_and_appointments_come_besides() -> None:
         }
     )
     r = borderflow.run(sc, seed=13)
-    assert _ports(r, "processed")[:10].tolist() == [capacity + 100] * 10
-    assert _ports(r, "queue").tolist() == [(t + 1) * (walk_ups - capacity) for t in range(12)]
-    # the waits are the walk-ups' own: first in, first out, as without appointments
-    assert _ports(r, "wait_days")[-1] == pytest.approx(11 - np.mean([(60 * 11 + k) // 100 for k in range(60)]))
+    assert _ports(r, "appointments").tolist() == [100] * 12
+    assert _ports(r, "processed").tolist() == [capacity + 100] * 12
+    # days 0-9 the appointments go to the city's people; once it is empty, to those at the port
+    assert _cities(r, "appointments").tolist() == [100] * 10 + [0, 0]
+    queue = [(t + 1) * (walk_ups - capacity) for t in range(10)]
+    queue += [queue[-1] + 40 - 100, queue[-1] + 2 * (40 - 100)]
+    assert _ports(r, "queue").tolist() == queue
+    # the waits are the walk-ups' own while the city fills the appointments: first in, first out
+    assert _ports(r, "wait_days")[9] == pytest.approx(9 - np.mean([(60 * 9 + k) // 100 for k in range(60)]))
+    # then appointments take the longest waiting, walk-ups the next: 160 from the front of the queue
+    assert _ports(r, "wait_days")[10] == pytest.approx(10 - np.mean([(600 + k) // 100 for k in range(160)]))
 
 
 def test_registered_people_wait_in_the_city_for_their_appointment() -> None:
@@ -375,8 +382,10 @@ def test_port_capacity_zero_is_a_closure() -> None:
     assert np.array_equal(by_factor.record.population, by_closure.record.population)
     assert by_factor.border is not None
     assert by_closure.border is not None
+    assert _ports(by_factor, "capacity_factor").tolist() == [1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
     for key, values in by_factor.border.arrays.items():
-        assert np.array_equal(values, by_closure.border.arrays[key]), key
+        if key != "port_capacity_factor":
+            assert np.array_equal(values, by_closure.border.arrays[key]), key
 
 
 @pytest.mark.parametrize(

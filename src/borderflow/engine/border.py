@@ -23,7 +23,16 @@ from borderflow.engine.components import Component, DayView
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.border_specs import BorderSpec
 
-PORT_FIELDS = ("queue", "processed", "wait_days", "officers", "closed", "appointments", "returned")
+PORT_FIELDS = (
+    "queue",
+    "processed",
+    "wait_days",
+    "officers",
+    "closed",
+    "capacity_factor",
+    "appointments",
+    "returned",
+)
 SECTOR_FIELDS = ("encounters", "backlog", "processed", "officers_pulled", "returned")
 CITY_FIELDS = ("population", "waiting", "appointments", "shelter_occupancy", "overflow")
 
@@ -179,13 +188,21 @@ class BorderSystem(Component):
         view.set_move_chance(self.city, self.city_movechance * free)
         view.set_move_chance(self.sector, 0.0)  # people in custody do not walk away
         view.set_move_chance(self.port, np.where(st.closed, 1.0, 0.0))  # a closed port's queue chooses again
-        cap = self._port_capacity()
+        cap = self._port_capacity() + self._appointment_shares()  # the rate a queue is served at, at most
         with np.errstate(divide="ignore", invalid="ignore"):
             wait = np.where(cap > 0, view.people_at(self.port) / cap, np.inf)
         view.scale_destination(self.port, self.port_weight / (1.0 + wait / self.patience_days))
         view.scale_destination(self.sector, self.sector_weight)
         for p in np.flatnonzero(st.closed):
             view.close_links(self.links_into_port[p])
+
+    def _appointment_shares(self) -> FloatArray:
+        """Today's appointments each port may give (the quota shared by the open appointment ports)."""
+        takers = self.port_appt & ~self.state.closed
+        n = int(takers.sum())
+        quota = self.appointments_per_day * self.state.today.quota_factor / self.h
+        share: FloatArray = np.where(takers, quota / max(n, 1), 0.0)
+        return share
 
     def _port_capacity(self) -> FloatArray:
         st = self.state
@@ -204,7 +221,7 @@ class BorderSystem(Component):
         st = self.state
         self._reconcile(t, view.people_at(self.port))
         st.waiting = np.minimum(st.waiting, view.people_at(self.city))
-        appt, appt_by_city = self._appointments(view)
+        appt, from_queue, appt_by_city, queue_wait = self._appointments(t, view)
         # ports: walk-ups first in, first out, up to capacity; appointments besides
         cap = _whole(self._port_capacity(), rng)
         walk_ups = np.minimum(view.people_at(self.port), cap)
@@ -212,6 +229,8 @@ class BorderSystem(Component):
         for p in np.flatnonzero(walk_ups):
             waits[p] = self._serve(int(p), int(walk_ups[p]), t)
         view.remove(self.port, walk_ups)
+        queued = walk_ups + from_queue  # the mean wait of everyone processed from the queue
+        waits = np.divide(waits * walk_ups + queue_wait * from_queue, queued, out=np.zeros(P), where=queued > 0)
         done = walk_ups + appt
         back_p = rng.binomial(done, self.port_returned)
         # sectors: the custody backlog
@@ -236,6 +255,7 @@ class BorderSystem(Component):
         rec["port_wait_days"][t] = waits
         rec["port_officers"][t] = self._on_duty()
         rec["port_closed"][t] = self.state.closed
+        rec["port_capacity_factor"][t] = self.state.today.capacity_factor
         rec["port_appointments"][t] = appt * h
         rec["port_returned"][t] = back_p * h
         rec["sector_encounters"][t] = view.arrived_at(self.sector) * h
@@ -261,28 +281,37 @@ class BorderSystem(Component):
             else:
                 _take_newest(ledger[p, : t + 1], -diff)
 
-    def _appointments(self, view: DayView) -> tuple[IntArray, IntArray]:
+    def _appointments(self, t: int, view: DayView) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
         """CBP One: the day's quota, shared equally by the open appointment ports, each taking
-        its share from the people staying in its city (those registered, then the others) and
-        processing them today outside the walk-up queue. Appointments a city cannot fill go
-        unused. Returns the appointments kept per port and per border city."""
+        its share from the people waiting in its city -- those staying there (the registered,
+        then the others), then those waiting at the port itself (longest first) -- and
+        processing them today outside the walk-up queue and its capacity. Appointments nobody
+        is there to take go unused. Returns per port the appointments kept and those of them
+        taken from its queue with their mean wait, and per border city those taken from it."""
         st = self.state
+        P = len(self.port)
         takers = self.port_appt & ~st.closed
         n = int(takers.sum())
-        appt = np.zeros(len(self.port), dtype=np.int64)
+        appt, from_queue = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
+        queue_wait = np.zeros(P)
         by_city = np.zeros(len(self.city), dtype=np.int64)
         if n == 0 or self.appointments_per_day <= 0:
-            return appt, by_city
-        per_port = self.appointments_per_day * st.today.quota_factor / self.h / n
+            return appt, from_queue, by_city, queue_wait
+        shares = self._appointment_shares()
         for p in np.flatnonzero(takers):
             city, c = int(self.port_city[p]), int(self.port_city_pos[p])
-            k = min(int(view.people_at(city)), int(_whole(np.array([per_port]), view.rng)[0]))
+            want = int(_whole(shares[p : p + 1], view.rng)[0])
+            k = min(int(view.people_at(city)), want)
             view.remove(city, k)
-            appt[p] = k
             if c >= 0:
                 st.waiting[c] -= min(k, int(st.waiting[c]))  # the registered are served first
                 by_city[c] += k
-        return appt, by_city
+            q = min(int(view.people_at(int(self.port[p]))), want - k)
+            if q > 0:
+                queue_wait[p] = self._serve(int(p), q, t)
+                view.remove(int(self.port[p]), q)
+            appt[p], from_queue[p] = k + q, q
+        return appt, from_queue, by_city, queue_wait
 
     def _register(self, view: DayView) -> None:
         """Each person staying in a city with an appointment port, not yet registered, registers
