@@ -21,6 +21,7 @@ from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.engine.conflict_spawning import spawning_components
 from borderflow.engine.corridors import CorridorComponent
 from borderflow.engine.floods import FloodSystem
+from borderflow.engine.kernel import choose as choose_kernel
 from borderflow.engine.movement import Movement, MovementState
 from borderflow.engine.seasonality import InflowSeasonalityComponent
 from borderflow.engine.streams import Streams
@@ -63,9 +64,13 @@ class DailyRecord:
 class Simulation:
     """One run of a compiled world with its own random streams."""
 
-    def __init__(self, world: World, seed: int, components: Sequence[Component] = ()) -> None:
+    def __init__(
+        self, world: World, seed: int, components: Sequence[Component] = (), kernel: str | None = None
+    ) -> None:
         """`components`: the run's policies and any other mechanisms; the scenario's inflow
-        seasonality, corridors, border and caravans are added here."""
+        seasonality, corridors, border and caravans are added here. `kernel`: the movement's
+        "numpy" (reference), "compiled" (numba, same draws) or "auto"; None reads
+        $BORDERFLOW_KERNEL, default "auto" (engine/kernel.py: `choose`)."""
         self.world = world
         self.streams = Streams(seed)
         spec = world.scenario.border
@@ -94,7 +99,8 @@ class Simulation:
         ]
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
-        self.movement = Movement(world, self.streams)
+        self.kernel = choose_kernel(kernel)
+        self.movement = Movement(world, self.streams, self.kernel)
 
     @property
     def state(self) -> MovementState:
