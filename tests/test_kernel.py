@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import borderflow
-from borderflow.engine import kernel
+from borderflow.engine import kernel, simulation
 from borderflow.engine.simulation import DailyRecord, Simulation
 from borderflow.engine.world import compile_world
 from borderflow.scenario.model import ModeShare, Scenario
@@ -167,15 +167,32 @@ def test_generated_network_identical(compiled: float) -> None:
     _assert_identical(sc, 0)
 
 
-def test_kernel_choice(monkeypatch: pytest.MonkeyPatch, compiled: float) -> None:
+def test_kernel_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(kernel.ENV, "numpy")
     assert kernel.choose(None) == "numpy"
     assert kernel.choose("compiled") == "compiled"
-    monkeypatch.setenv(kernel.ENV, "auto")
-    assert kernel.choose(None) == "compiled"  # the session compiled it: the cache exists
+    monkeypatch.delenv(kernel.ENV)
+    assert kernel.choose(None) == "auto"
     monkeypatch.setenv(kernel.ENV, "fast")
     with pytest.raises(ValueError, match="expected one of numpy, compiled, auto"):
         kernel.choose(None)
+
+
+@pytest.mark.parametrize(("threshold", "ends_on"), [(0.0, "compiled"), (1e9, "numpy")])
+def test_auto_switches_when_the_rest_of_the_run_is_long(
+    monkeypatch: pytest.MonkeyPatch, compiled: float, threshold: float, ends_on: str
+) -> None:
+    """auto: NumPy first, the compiled kernel (cached: the session loaded it) once the rest of
+    the run is projected to cost more than the threshold; the records stay identical."""
+    monkeypatch.setattr(simulation, "AUTO_SWITCH_S", threshold)
+    sc = borderflow.load_scenario("caravan-2023")
+    world = compile_world(sc)
+    auto = Simulation(world, 4, kernel="auto")
+    got = auto.run()
+    assert auto.movement.kernel == ends_on
+    ref = Simulation(world, 4, kernel="numpy").run()
+    for name in ref.arrays:
+        assert np.array_equal(ref.arrays[name], got.arrays[name]), name
 
 
 def test_pairwise_sum_is_numpys() -> None:

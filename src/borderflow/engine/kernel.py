@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 KERNELS = ("numpy", "compiled", "auto")
 ENV = "BORDERFLOW_KERNEL"
+# CPU seconds of NumPy movement left in a run above which "auto" loads the compiled kernel:
+# importing numba and loading the kernel from its cache took 0.55-0.7 s of CPU here, and
+# the compiled day costs a fraction of NumPy's (docs/performance.md)
+AUTO_SWITCH_S = 1.0
 
 
 class KernelNet(NamedTuple):
@@ -96,17 +100,20 @@ class KernelState(NamedTuple):
 MoveDay = Callable[..., None]
 
 _compiled: MoveDay | None = None
+_cache_ready: bool | None = None
 
 
 def choose(kernel: str | None) -> str:
-    """The kernel a run uses: the argument, else $BORDERFLOW_KERNEL, else "auto"; "auto" is
-    "compiled" when numba is installed and its compiled code is already cached on disk (a
-    first run would spend ~45 s compiling), else "numpy"."""
+    """The kernel a run asks for: the argument, else $BORDERFLOW_KERNEL, else "auto".
+
+    "auto" (Simulation.run) starts on NumPy and moves to the compiled kernel once the rest of
+    the run is projected to take NumPy more than AUTO_SWITCH_S of CPU, if numba's cache holds
+    the compiled kernel; it never compiles (a first compile costs ~35 s of CPU, more than a
+    whole mali2012 run at hasten 1 takes NumPy): `borderflow compile-kernel` does.
+    """
     name = kernel if kernel is not None else os.environ.get(ENV, "auto") or "auto"
     if name not in KERNELS:
         raise ValueError(f"kernel {name!r}; expected one of {', '.join(KERNELS)} (argument or ${ENV})")
-    if name == "auto":
-        return "compiled" if cache_ready() else "numpy"
     return name
 
 
@@ -132,13 +139,23 @@ def cache_dir() -> str:
 
 
 def cache_ready() -> bool:
-    """True when numba is installed and this kernel's compiled code is cached on disk."""
-    if not numba_installed():
-        return False
-    folder = cache_dir()
-    if not folder or not os.path.isdir(folder):
-        return False
-    return any(f.startswith("kernel._move_day_py") and f.endswith(".nbc") for f in os.listdir(folder))
+    """True when numba is installed and holds this kernel compiled for this source (its index
+    written after kernel.py last changed), so loading it costs well under a second. Once per
+    process; it imports numba (~0.2 s of CPU)."""
+    global _cache_ready
+    if _cache_ready is None:
+        _cache_ready = False
+        if _compiled is not None:
+            _cache_ready = True  # loaded in this process already
+        elif numba_installed():
+            folder = cache_dir()
+            found = folder and os.path.isdir(folder)
+            index = [f for f in os.listdir(folder) if f.startswith("kernel._move_day_py-")] if found else []
+            source = os.path.getmtime(__file__)
+            _cache_ready = any(
+                f.endswith(".nbi") and os.path.getmtime(os.path.join(folder, f)) >= source for f in index
+            ) and any(f.endswith(".nbc") for f in index)
+    return _cache_ready
 
 
 def load() -> MoveDay:
@@ -155,6 +172,24 @@ def load() -> MoveDay:
             globals()[name] = jit(globals()[name])
         _compiled = jit(_move_day_py)
     return _compiled
+
+
+def warm() -> None:
+    """Compile (or load) the kernel by running it on a two-place network for a day."""
+    from borderflow.engine.simulation import Simulation
+    from borderflow.engine.world import compile_world
+    from borderflow.scenario.native import scenario_from_data
+
+    data = {
+        "name": "warm-up",
+        "start_date": "2024-01-01",
+        "days": 1,
+        "places": [{"name": "A", "kind": "conflict"}, {"name": "B", "kind": "town"}],
+        "routes": [{"a": "A", "b": "B", "distance_km": 10.0}],
+        "departures": [{"place": "A", "start": "2024-01-01", "end": "2024-01-01", "per_day": 10}],
+        "spawn_rules": {"data_driven": False},
+    }
+    Simulation(compile_world(scenario_from_data(data, "warm-up")), 0, kernel="compiled").run()
 
 
 def move_day(movement: Movement) -> None:
