@@ -481,6 +481,22 @@ def schema() -> None:
     out_console.print_json(json.dumps(Scenario.model_json_schema()))
 
 
+@app.command(name="compile-kernel")
+def compile_kernel() -> None:
+    """Compile the movement kernel with numba now and cache it on disk (~35 s of CPU, once per
+    install): runs long enough to gain from it then use it (BORDERFLOW_KERNEL=auto)."""
+    import time
+
+    from borderflow.engine import kernel
+
+    if not kernel.numba_installed():
+        raise typer.BadParameter("numba is not installed; expected it with borderflow (pip install numba)")
+    t0 = time.perf_counter()
+    kernel.warm()
+    where = kernel.cache_dir() or "nowhere writable (set NUMBA_CACHE_DIR): every process compiles it again"
+    out_console.print(f"movement kernel ready in {time.perf_counter() - t0:.1f} s; cached in {where}", highlight=False)
+
+
 @app.command()
 def version() -> None:
     """Print borderflow's version."""
