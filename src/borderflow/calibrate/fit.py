@@ -184,7 +184,7 @@ def _search(
         else optuna.distributions.FloatDistribution(p.low, p.high)
         for p in fitted
     }
-    trials = _read_trials(folder)[:budget]
+    trials = read_trials(folder)[:budget]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # optuna flags its multivariate TPE as experimental
         study = optuna.create_study(direction="minimize")
@@ -242,7 +242,7 @@ def _search(
     return trials
 
 
-def _read_trials(folder: Path) -> list[dict[str, Any]]:
+def read_trials(folder: Path) -> list[dict[str, Any]]:
     path = folder / TRIALS
     if not path.is_file():
         return []
