@@ -271,3 +271,43 @@ def test_a_folder_of_other_results_is_refused_and_left_as_it_was(tmp_path: Path)
     with pytest.raises(ScenarioError, match="holds other results"):
         calibrate(load_scenario(TINY), tmp_path / "r", FIT_UNTIL, PARAMS, budget=8, seeds=1)
     assert {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()} == before
+
+
+def test_validate_suite_calibrate_adds_the_out_of_sample_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite of a Flee folder that runs and one that is not a scenario: the one that runs is
+    calibrated on its first two thirds, and its columns are the calibration's own figures."""
+    from borderflow.scenario.flee_folder import read_flee_folder
+    from test_bad_input import make_flee_folder, run_cli
+
+    suite = tmp_path / "suite"
+    folder = make_flee_folder(suite)
+    (suite / "settings_only").mkdir()
+    (suite / "settings_only" / "simsetting.yml").write_text("move_rules:\n  awareness_level: 1\n")
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        monkeypatch, capsys, "validate", "--suite", str(suite), "--calibrate", "--budget", "8", "--out", str(out)
+    )
+    assert code == 0, err
+    assert "calibrated" in stdout
+    rows = {r["folder"]: r for r in json.loads((out / "suite.json").read_text())}
+    sc = read_flee_folder(folder)
+    fit_until = sc.start_date + dt.timedelta(days=2 * sc.days // 3 - 1)  # 10 days: 6 fitted, 4 scored
+    direct = calibrate(sc, tmp_path / "direct", fit_until, budget=8, seeds=3, seed=0)["out_of_sample"]
+    row = rows["tinyflee"]
+    assert row["out_of_sample"] == pytest.approx(direct["scenario_as_given"]["averaged_relative_difference"])
+    assert row["calibrated_out_of_sample"] == pytest.approx(direct["averaged_relative_difference"])
+    assert row["mase_vs_naive"] == pytest.approx(direct["mase_vs_naive"])
+    assert rows["settings_only"]["calibrated_out_of_sample"] is None
+    header = (out / "suite.csv").read_text().splitlines()[0]
+    assert header.endswith(",seconds,out_of_sample,calibrated_out_of_sample,mase_vs_naive")
+    assert json.loads((out / "manifest.json").read_text())["calibration"] == {"budget": 8, "seeds": 3}
+    # without --calibrate the columns are not there; --calibrate without --suite is refused
+    code, _, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(suite), "--out", str(tmp_path / "plain"))
+    assert code == 0, err
+    assert "out_of_sample" not in json.loads((tmp_path / "plain" / "suite.json").read_text())[0]
+    code, _, err = run_cli(monkeypatch, capsys, "validate", str(folder), "--calibrate")
+    assert code == 2
+    assert "--calibrate" in err
+    assert len(err.strip().splitlines()) == 1
