@@ -35,6 +35,7 @@ from borderflow.calibrate.posterior import (
 )
 from borderflow.calibrate.scoring import Series, naive_forecast, naive_score, score, span
 from borderflow.calibrate.split import check_fit_until, fit_view, fitted_days, masked
+from borderflow.engine.observed_start import StateReset
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, member_scenario
 from borderflow.files import write_file_atomically
@@ -143,23 +144,29 @@ def fit_error(
 
 
 def _observed(
-    data: dict[str, Any], fit_until: dt.date | None, policy: str, seed: int, values: Values
+    data: dict[str, Any],
+    fit_until: dt.date | None,
+    policy: str,
+    seed: int,
+    values: Values,
+    reset: StateReset | None = None,
 ) -> tuple[Series, Series]:
-    """Simulated and observed series of one run (the fit view's when `fit_until` is given)."""
+    """Simulated and observed series of one run (the fit view's when `fit_until` is given;
+    started from an observed state with `reset`)."""
     sc = member_scenario(data, Member(0, seed, values))
     if fit_until is not None:
         sc = fit_view(sc, fit_until)
-    result = run(sc, seed=seed, policy=policy)
+    result = run(sc, seed=seed, policy=policy, reset=reset)
     names = result.observed_places
     sim = {n: result.sim_series(n).astype(np.float64) for n in names}
     return sim, {n: result.obs_series(n) for n in names}
 
 
 def _observed_item(
-    data: dict[str, Any], fit_until: dt.date | None, policy: str, item: tuple[int, Values]
+    data: dict[str, Any], fit_until: dt.date | None, policy: str, item: tuple[int, Values, StateReset | None]
 ) -> tuple[int, Series, Series]:
-    seed, values = item
-    return (seed, *_observed(data, fit_until, policy, seed, values))
+    seed, values, reset = item
+    return (seed, *_observed(data, fit_until, policy, seed, values, reset))
 
 
 def _search(
@@ -258,6 +265,12 @@ def read_trials(folder: Path) -> list[dict[str, Any]]:
 # --- scoring the best candidate ---------------------------------------------------------
 
 
+def known_until(full: Series, fitted: Series, first_out: int) -> Series:
+    """Each observed series as known on the last fitted day: the fit view's days, then the
+    full series' (days the naive forecast and scoring read only after `first_out`)."""
+    return {n: np.concatenate([fitted[n][:first_out], full[n][first_out:]]) for n in full}
+
+
 def _best(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The candidate with the lowest mean error (the first scored among equals)."""
     return min(trials, key=lambda t: (t["error"], t["number"]))
@@ -288,16 +301,22 @@ def _finish(
     data = scenario.model_dump(mode="json")
     first_out = fitted_days(scenario, fit_until)
 
-    def runs(source: dict[str, Any], until: dt.date | None, vals: Values) -> tuple[list[Series], Series]:
+    def runs(
+        source: dict[str, Any], until: dt.date | None, vals: Values, reset: StateReset | None = None
+    ) -> tuple[list[Series], Series]:
         fn = functools.partial(_observed_item, source, until, policy)
-        done = sorted(executor.imap_unordered(fn, [(s, vals) for s in run_seeds]), key=lambda r: r[0])
+        done = sorted(executor.imap_unordered(fn, [(s, vals, reset) for s in run_seeds]), key=lambda r: r[0])
         return [sim for _, sim, _ in done], done[0][2]
 
     sims_in, obs_in = runs(fit_data, fit_until, values)
     sims_full, obs_full = runs(data, None, values)
     sims_own, _ = runs(data, None, {})
+    # what was known on the last fitted day: the fit view's observations (the last point on or
+    # before the date holds; the full data would interpolate towards a later point)
+    known = {n: float(obs_in[n][first_out - 1]) for n in obs_in}
+    sims_reset, _ = runs(data, None, values, StateReset(first_out - 1, known))
     days = scenario.days
-    reference = span(naive_forecast(obs_full, first_out - 1), first_out, days)
+    reference = span(naive_forecast(known_until(obs_full, obs_in, first_out), first_out - 1), first_out, days)
     obs_out = span(obs_full, first_out, days)
     return {
         "borderflow_version": __version__,
@@ -320,6 +339,7 @@ def _finish(
             **score([span(s, first_out, days) for s in sims_full], obs_out, reference),
             "naive": naive_score(obs_out, reference),
             "scenario_as_given": score([span(s, first_out, days) for s in sims_own], obs_out, reference),
+            "from_observed_state": score([span(s, first_out, days) for s in sims_reset], obs_out, reference),
         },
         "accepted": sets,
         "posterior": summary(sets, fitted),
