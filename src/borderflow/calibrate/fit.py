@@ -265,12 +265,6 @@ def read_trials(folder: Path) -> list[dict[str, Any]]:
 # --- scoring the best candidate ---------------------------------------------------------
 
 
-def known_until(full: Series, fitted: Series, first_out: int) -> Series:
-    """Each observed series as known on the last fitted day: the fit view's days, then the
-    full series' (days the naive forecast and scoring read only after `first_out`)."""
-    return {n: np.concatenate([fitted[n][:first_out], full[n][first_out:]]) for n in full}
-
-
 def _best(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The candidate with the lowest mean error (the first scored among equals)."""
     return min(trials, key=lambda t: (t["error"], t["number"]))
@@ -311,12 +305,12 @@ def _finish(
     sims_in, obs_in = runs(fit_data, fit_until, values)
     sims_full, obs_full = runs(data, None, values)
     sims_own, _ = runs(data, None, {})
-    # what was known on the last fitted day: the fit view's observations (the last point on or
-    # before the date holds; the full data would interpolate towards a later point)
-    known = {n: float(obs_in[n][first_out - 1]) for n in obs_in}
-    sims_reset, _ = runs(data, None, values, StateReset(first_out - 1, known))
+    # the forecast from the observed state starts where the naive forecast does: the observed
+    # series as scored (registration corrections applied), on the last fitted day
+    start = {n: float(obs_full[n][first_out - 1]) for n in obs_full}
+    sims_reset, _ = runs(data, None, values, StateReset(first_out - 1, start))
     days = scenario.days
-    reference = span(naive_forecast(known_until(obs_full, obs_in, first_out), first_out - 1), first_out, days)
+    reference = span(naive_forecast(obs_full, first_out - 1), first_out, days)
     obs_out = span(obs_full, first_out, days)
     return {
         "borderflow_version": __version__,
