@@ -55,10 +55,13 @@ def syn() -> dict[str, Any]:
 
 def test_recovers_known_parameters_from_the_scenarios_own_output(syn: dict[str, Any], tmp_path: Path) -> None:
     """Observations made by the scenario itself with known values; the fit starts elsewhere
-    (150 a day, 50 km) and must land within 10% of each range of the truth."""
-    result = calibrate(scenario_from_data(syn, "syn"), tmp_path / "c", FIT_UNTIL, PARAMS, budget=40, seeds=1)
+    (150 a day, 50 km): the best candidate must land within 10% of each range of the truth, and
+    the accepted sets' 90% weighted interval must hold it."""
+    result = calibrate(scenario_from_data(syn, "syn"), tmp_path / "c", FIT_UNTIL, PARAMS, budget=64, seeds=1)
     for path, low, high in PARAMS:
         assert abs(result["params"][path] - TRUTH[path]) <= 0.1 * (high - low), (path, result["params"][path])
+        interval = result["posterior"]["params"][path]
+        assert interval["q05"] <= TRUTH[path] <= interval["q95"], (path, interval)
     out = result["out_of_sample"]
     # the scenario as given (150 a day) forecasts worse than the fitted one, and the fit beats the naive forecast
     assert out["averaged_relative_difference"] < out["scenario_as_given"]["averaged_relative_difference"]
@@ -134,7 +137,7 @@ def test_the_calibrated_scenario_is_a_plain_scenario_with_its_provenance(syn: di
         assert key in saved
     for part in ("in_sample", "out_of_sample"):
         assert {"averaged_relative_difference", "averaged_relative_difference_rescaled", "series"} <= set(saved[part])
-    assert len(saved["accepted"]) == 5
+    assert len(saved["accepted"]) == 4  # 8 candidates, all drawn from the prior: the best half
     assert sum(a["weight"] for a in saved["accepted"]) == pytest.approx(1.0)
     borderflow.results.verify(tmp_path / "c")
 
@@ -208,7 +211,7 @@ def test_an_ensemble_draws_its_members_from_the_accepted_sets(syn: dict[str, Any
     members = read_manifest(tmp_path / "e")["members"]
     drawn = [m["values"] for m in members]
     assert all(any(d == values for values, _ in sets) for d in drawn)
-    assert len({json.dumps(d, sort_keys=True) for d in drawn}) > 1  # 12 draws from 5 equal weights
+    assert len({json.dumps(d, sort_keys=True) for d in drawn}) > 1  # 12 draws from 4 sets
     with pytest.raises(ScenarioError, match="different ensemble"):  # resuming with other sets is refused
         run_ensemble(sc, 12, tmp_path / "e", parameter_sets=sets[:1])
 
@@ -268,3 +271,43 @@ def test_a_folder_of_other_results_is_refused_and_left_as_it_was(tmp_path: Path)
     with pytest.raises(ScenarioError, match="holds other results"):
         calibrate(load_scenario(TINY), tmp_path / "r", FIT_UNTIL, PARAMS, budget=8, seeds=1)
     assert {p.name: p.read_bytes() for p in (tmp_path / "r").iterdir()} == before
+
+
+def test_validate_suite_calibrate_adds_the_out_of_sample_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suite of a Flee folder that runs and one that is not a scenario: the one that runs is
+    calibrated on its first two thirds, and its columns are the calibration's own figures."""
+    from borderflow.scenario.flee_folder import read_flee_folder
+    from test_bad_input import make_flee_folder, run_cli
+
+    suite = tmp_path / "suite"
+    folder = make_flee_folder(suite)
+    (suite / "settings_only").mkdir()
+    (suite / "settings_only" / "simsetting.yml").write_text("move_rules:\n  awareness_level: 1\n")
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        monkeypatch, capsys, "validate", "--suite", str(suite), "--calibrate", "--budget", "8", "--out", str(out)
+    )
+    assert code == 0, err
+    assert "calibrated" in stdout
+    rows = {r["folder"]: r for r in json.loads((out / "suite.json").read_text())}
+    sc = read_flee_folder(folder)
+    fit_until = sc.start_date + dt.timedelta(days=2 * sc.days // 3 - 1)  # 10 days: 6 fitted, 4 scored
+    direct = calibrate(sc, tmp_path / "direct", fit_until, budget=8, seeds=3, seed=0)["out_of_sample"]
+    row = rows["tinyflee"]
+    assert row["out_of_sample"] == pytest.approx(direct["scenario_as_given"]["averaged_relative_difference"])
+    assert row["calibrated_out_of_sample"] == pytest.approx(direct["averaged_relative_difference"])
+    assert row["mase_vs_naive"] == pytest.approx(direct["mase_vs_naive"])
+    assert rows["settings_only"]["calibrated_out_of_sample"] is None
+    header = (out / "suite.csv").read_text().splitlines()[0]
+    assert header.endswith(",seconds,out_of_sample,calibrated_out_of_sample,mase_vs_naive")
+    assert json.loads((out / "manifest.json").read_text())["calibration"] == {"budget": 8, "seeds": 3}
+    # without --calibrate the columns are not there; --calibrate without --suite is refused
+    code, _, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(suite), "--out", str(tmp_path / "plain"))
+    assert code == 0, err
+    assert "out_of_sample" not in json.loads((tmp_path / "plain" / "suite.json").read_text())[0]
+    code, _, err = run_cli(monkeypatch, capsys, "validate", str(folder), "--calibrate")
+    assert code == 2
+    assert "--calibrate" in err
+    assert len(err.strip().splitlines()) == 1

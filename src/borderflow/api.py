@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from borderflow import faults
-from borderflow.engine.components import SeriesSpec
+from borderflow.engine.components import Component, SeriesSpec
+from borderflow.engine.observed_start import ObservedStart, StateReset
 from borderflow.engine.simulation import Simulation
 from borderflow.engine.world import compile_world
 from borderflow.policies import build_policies
@@ -18,11 +21,18 @@ from borderflow.scenario.limits import MAX_SEED
 faults.sigint_at("imports")  # tests: Ctrl-C half-way through the command line's imports
 
 
-def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:
+def run(
+    scenario: Scenario | str | Path | None = None,
+    seed: int | None = None,
+    policy: str | None = None,
+    *,
+    reset: StateReset | None = None,
+) -> Result:
     """Run a scenario (object, file, Flee folder or built-in name) with a seed and a policy package.
 
     `policy` names a package of the scenario; None = the scenario's default_policy, "none" =
-    no package at all.
+    no package at all. `reset` sets named places to given counts at the end of one day (a
+    forecast from an observed state, engine/observed_start.py).
 
     The seed defaults to the scenario's own. The same scenario, seed and package give
     identical results; two packages run with one seed share their random numbers.
@@ -38,8 +48,13 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     t0 = time.perf_counter()
     world = compile_world(scenario)
     policies = build_policies(scenario.policies[policy], world) if policy is not None else []
+    components: list[Component] = [*policies]
+    if reset is not None:
+        places = np.array([world.net.index[p] for p in reset.counts], dtype=np.int64)
+        counts = np.array([round(c / world.hasten) for c in reset.counts.values()], dtype=np.int64)
+        components.append(ObservedStart(reset.day, places, counts))
     t1 = time.perf_counter()
-    sim = Simulation(world, seed, policies)
+    sim = Simulation(world, seed, components)
     record = sim.run()
     t2 = time.perf_counter()
     return Result(

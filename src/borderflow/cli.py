@@ -248,6 +248,13 @@ def validate(
             "a data root's data/cbp, else ../shared/data/cbp).",
         ),
     ] = None,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate", help="With --suite: calibrate each folder on two thirds of its period, score the rest."
+        ),
+    ] = False,
+    budget: Annotated[int, typer.Option(min=1, max=100_000, help="With --calibrate: candidates per calibration.")] = 48,
 ) -> None:
     """Run a scenario and score it against its observations: observed places (Flee's yardstick
     and MASE) and Border Patrol encounters by sector and month in the CBP record."""
@@ -256,8 +263,19 @@ def validate(
 
         if scenario is not None:
             raise ScenarioError(scenario, None, "given with --suite; expected either a scenario or --suite DIR")
-        validate_suite(suite, out, hasten, seed if seed is not None else 0, as_json, out_console, err_console)
+        validate_suite(
+            suite,
+            out,
+            hasten,
+            seed if seed is not None else 0,
+            as_json,
+            out_console,
+            err_console,
+            calibrate_budget=budget if calibrate else None,
+        )
         return
+    if calibrate:
+        raise ScenarioError(None, "--calibrate", "given without --suite; expected --suite DIR --calibrate")
     sc = _load(scenario, hasten)
     if not sc.observations and sc.sector_observations is None:
         raise ScenarioError(

@@ -90,6 +90,16 @@ def register(app: typer.Typer) -> None:
             f"{oos['scenario_as_given']['averaged_relative_difference']:.3f}, naive forecast "
             f"{oos['naive']['averaged_relative_difference']:.3f}, MASE vs naive {oos['mase_vs_naive']:.2f})"
         )
+        reset = oos["from_observed_state"]
+        console.print(
+            f"forecast from the observed state on {result['fit_until']}: out of sample "
+            f"{reset['averaged_relative_difference']:.3f}, MASE vs naive {reset['mase_vs_naive']:.2f}"
+        )
+        post = result["posterior"]
+        console.print(
+            f"accepted sets: {post['accepted']} (effective sample size {post['effective_sample_size']:.1f}); "
+            "90% intervals: " + "; ".join(f"{path} {q['q05']:.4g}-{q['q95']:.4g}" for path, q in post["params"].items())
+        )
         console.print(
             f"calibrated scenario: {shown(folder.path / SCENARIO_FILE)}; details: {shown(folder.path / RESULT)}"
         )

@@ -25,8 +25,17 @@ import numpy as np
 from borderflow import __version__, interrupts
 from borderflow.api import run
 from borderflow.calibrate.parameters import FitParameter, numeric_value, resolve
+from borderflow.calibrate.posterior import (
+    MIXTURE_PER_BATCH,
+    STARTUP,
+    accepted,
+    draw_mixture,
+    draw_prior,
+    summary,
+)
 from borderflow.calibrate.scoring import Series, naive_forecast, naive_score, score, span
 from borderflow.calibrate.split import check_fit_until, fit_view, fitted_days, masked
+from borderflow.engine.observed_start import StateReset
 from borderflow.ensemble.executors import Executor, SerialExecutor
 from borderflow.ensemble.members import Member, member_scenario
 from borderflow.files import write_file_atomically
@@ -37,10 +46,8 @@ from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
 from borderflow.scenario.native import scenario_to_yaml
 
-BATCH = 8  # candidates asked of the sampler at once (fixed: the result does not depend on the workers)
-STARTUP = 16  # candidates drawn uniformly before TPE models the good region
-ACCEPT_SHARE = 0.1  # the accepted sets: the best 10% of candidates ...
-ACCEPT_MIN = 5  # ... and at least this many
+BATCH = 8  # candidates scored at once (fixed: the result does not depend on the workers)
+METHOD = "ABC importance sampling (prior, TPE and a known-density mixture)"  # in the manifest: resume the same kind
 TRIALS = "trials.json"
 RESULT = "calibration.json"
 SCENARIO_FILE = "calibrated.yaml"
@@ -100,6 +107,7 @@ def calibrate(
         "policy": policy,
         "parameters": [p.to_json() for p in fitted],
         "seeds": run_seeds,
+        "method": METHOD,
     }
     _start(out.path, scenario, settings)
     executor = executor or SerialExecutor()
@@ -136,23 +144,29 @@ def fit_error(
 
 
 def _observed(
-    data: dict[str, Any], fit_until: dt.date | None, policy: str, seed: int, values: Values
+    data: dict[str, Any],
+    fit_until: dt.date | None,
+    policy: str,
+    seed: int,
+    values: Values,
+    reset: StateReset | None = None,
 ) -> tuple[Series, Series]:
-    """Simulated and observed series of one run (the fit view's when `fit_until` is given)."""
+    """Simulated and observed series of one run (the fit view's when `fit_until` is given;
+    started from an observed state with `reset`)."""
     sc = member_scenario(data, Member(0, seed, values))
     if fit_until is not None:
         sc = fit_view(sc, fit_until)
-    result = run(sc, seed=seed, policy=policy)
+    result = run(sc, seed=seed, policy=policy, reset=reset)
     names = result.observed_places
     sim = {n: result.sim_series(n).astype(np.float64) for n in names}
     return sim, {n: result.obs_series(n) for n in names}
 
 
 def _observed_item(
-    data: dict[str, Any], fit_until: dt.date | None, policy: str, item: tuple[int, Values]
+    data: dict[str, Any], fit_until: dt.date | None, policy: str, item: tuple[int, Values, StateReset | None]
 ) -> tuple[int, Series, Series]:
-    seed, values = item
-    return (seed, *_observed(data, fit_until, policy, seed, values))
+    seed, values, reset = item
+    return (seed, *_observed(data, fit_until, policy, seed, values, reset))
 
 
 def _search(
@@ -177,7 +191,7 @@ def _search(
         else optuna.distributions.FloatDistribution(p.low, p.high)
         for p in fitted
     }
-    trials = _read_trials(folder)[:budget]
+    trials = read_trials(folder)[:budget]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # optuna flags its multivariate TPE as experimental
         study = optuna.create_study(direction="minimize")
@@ -190,27 +204,52 @@ def _search(
         if progress:
             progress(len(trials) * len(run_seeds), total)
         while len(trials) < budget:
-            study.sampler = optuna.samplers.TPESampler(
-                seed=base + len(trials), n_startup_trials=STARTUP, multivariate=True, constant_liar=True
-            )
-            asked = [study.ask(distributions) for _ in range(min(BATCH, budget - len(trials)))]
-            errors: dict[int, dict[int, float]] = {t.number: {} for t in asked}
-            items = [(t.number, s, {k: float(v) for k, v in t.params.items()}) for t in asked for s in run_seeds]
-            for number, s, err in executor.imap_unordered(fn, items):
-                errors[number][s] = err
+            k = min(BATCH, budget - len(trials))
+            rng = np.random.default_rng([base, len(trials)])  # the batch's own stream: resuming redraws it
+            n_prior = min(k, max(0, STARTUP - len(trials)))
+            batch: list[dict[str, Any]] = [{"source": "prior", "values": v} for v in draw_prior(fitted, n_prior, rng)]
+            asked: list[optuna.trial.Trial] = []
+            if k > n_prior:
+                n_mix = min(MIXTURE_PER_BATCH, k - n_prior)
+                study.sampler = optuna.samplers.TPESampler(
+                    seed=base + len(trials), n_startup_trials=STARTUP, multivariate=True, constant_liar=True
+                )
+                asked = [study.ask(distributions) for _ in range(k - n_prior - n_mix)]
+                batch += [{"source": "tpe", "values": {p: float(v) for p, v in t.params.items()}} for t in asked]
+                centre = _best(trials)["values"] if trials else None
+                if centre is None:  # nothing scored yet (a budget below STARTUP never gets here)
+                    batch += [{"source": "prior", "values": v} for v in draw_prior(fitted, n_mix, rng)]
+                else:
+                    centre = {p: float(v) for p, v in centre.items()}
+                    drawn = draw_mixture(fitted, centre, n_mix, rng)
+                    batch += [{"source": "mixture", "values": v, "centre": centre} for v in drawn]
+            for cand in batch:
+                cand["values"] = {p.path: _typed(p, cand["values"][p.path]) for p in fitted}
+            errors: dict[int, dict[int, float]] = {i: {} for i in range(len(batch))}
+            items = [
+                (i, s, {p: float(v) for p, v in c["values"].items()}) for i, c in enumerate(batch) for s in run_seeds
+            ]
+            for i, s, err in executor.imap_unordered(fn, items):
+                errors[i][s] = err
                 if progress:
                     progress(len(trials) * len(run_seeds) + sum(len(e) for e in errors.values()), total)
                 interrupts.check()
-            for trial in asked:
-                per_seed = [errors[trial.number][s] for s in run_seeds]
+            tpe = iter(asked)
+            for i, cand in enumerate(batch):
+                per_seed = [errors[i][s] for s in run_seeds]
                 mean = float(np.mean(per_seed))
-                study.tell(trial, mean)
-                trials.append({"number": len(trials), "values": dict(trial.params), "errors": per_seed, "error": mean})
+                if cand["source"] == "tpe":
+                    study.tell(next(tpe), mean)
+                else:
+                    study.add_trial(
+                        optuna.trial.create_trial(params=cand["values"], distributions=distributions, value=mean)
+                    )
+                trials.append({"number": len(trials), **cand, "errors": per_seed, "error": mean})
             write_file_atomically(folder / TRIALS, lambda tmp: _dump(tmp, {"trials": trials}))
     return trials
 
 
-def _read_trials(folder: Path) -> list[dict[str, Any]]:
+def read_trials(folder: Path) -> list[dict[str, Any]]:
     path = folder / TRIALS
     if not path.is_file():
         return []
@@ -226,12 +265,14 @@ def _read_trials(folder: Path) -> list[dict[str, Any]]:
 # --- scoring the best candidate ---------------------------------------------------------
 
 
-def accepted(trials: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The best ACCEPT_SHARE of candidates (at least ACCEPT_MIN), equally weighted: an ABC
-    rejection step whose tolerance is the worst accepted error."""
-    ranked = sorted(trials, key=lambda t: (t["error"], t["number"]))
-    n = min(len(ranked), max(ACCEPT_MIN, math.ceil(ACCEPT_SHARE * len(ranked))))
-    return [{"values": t["values"], "error": t["error"], "weight": 1.0 / n} for t in ranked[:n]]
+def _best(trials: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The candidate with the lowest mean error (the first scored among equals)."""
+    return min(trials, key=lambda t: (t["error"], t["number"]))
+
+
+def _typed(p: FitParameter, value: float) -> float | int:
+    """A value as optuna's distribution holds it: whole numbers for integer fields."""
+    return round(value) if p.integer else float(value)
 
 
 def _finish(
@@ -248,25 +289,33 @@ def _finish(
     """calibration.json: the best candidate scored in sample (the fitted days, as the fit saw
     them) and out of sample (the full scenario, the days after fit_until), beside the naive
     forecast and the scenario's own values."""
-    best = min(trials, key=lambda t: (t["error"], t["number"]))
+    best = _best(trials)
+    sets = accepted(trials, fitted)
     values: Values = {k: float(v) for k, v in best["values"].items()}
     data = scenario.model_dump(mode="json")
     first_out = fitted_days(scenario, fit_until)
 
-    def runs(source: dict[str, Any], until: dt.date | None, vals: Values) -> tuple[list[Series], Series]:
+    def runs(
+        source: dict[str, Any], until: dt.date | None, vals: Values, reset: StateReset | None = None
+    ) -> tuple[list[Series], Series]:
         fn = functools.partial(_observed_item, source, until, policy)
-        done = sorted(executor.imap_unordered(fn, [(s, vals) for s in run_seeds]), key=lambda r: r[0])
+        done = sorted(executor.imap_unordered(fn, [(s, vals, reset) for s in run_seeds]), key=lambda r: r[0])
         return [sim for _, sim, _ in done], done[0][2]
 
     sims_in, obs_in = runs(fit_data, fit_until, values)
     sims_full, obs_full = runs(data, None, values)
     sims_own, _ = runs(data, None, {})
+    # the forecast from the observed state starts where the naive forecast does: the observed
+    # series as scored (registration corrections applied), on the last fitted day
+    start = {n: float(obs_full[n][first_out - 1]) for n in obs_full}
+    sims_reset, _ = runs(data, None, values, StateReset(first_out - 1, start))
     days = scenario.days
     reference = span(naive_forecast(obs_full, first_out - 1), first_out, days)
     obs_out = span(obs_full, first_out, days)
     return {
         "borderflow_version": __version__,
         "library": {"name": "optuna", "version": library_version(), "sampler": "TPE (multivariate)"},
+        "method": METHOD,
         "scenario": scenario.name,
         "scenario_hash": scenario.content_hash(),
         "policy": policy,
@@ -284,8 +333,10 @@ def _finish(
             **score([span(s, first_out, days) for s in sims_full], obs_out, reference),
             "naive": naive_score(obs_out, reference),
             "scenario_as_given": score([span(s, first_out, days) for s in sims_own], obs_out, reference),
+            "from_observed_state": score([span(s, first_out, days) for s in sims_reset], obs_out, reference),
         },
-        "accepted": accepted(trials),
+        "accepted": sets,
+        "posterior": summary(sets, fitted),
     }
 
 

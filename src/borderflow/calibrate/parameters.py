@@ -17,7 +17,7 @@ from borderflow.scenario.uncertainty_specs import get_path, numeric_field_proble
 # ranges wide enough to hold the settings of Flee's own cases (docs/calibration.md). A range
 # is widened to include the scenario's own value.
 DEFAULT_PARAMETERS: tuple[tuple[str, float, float], ...] = (
-    ("move_rules.default_movechance", 0.05, 0.6),  # daily chance of leaving a town
+    ("move_rules.default_movechance", 0.05, 1.0),  # daily chance of leaving a town
     ("move_rules.conflict_weight", 0.05, 1.0),  # how strongly routes avoid conflict zones
     ("move_rules.camp_weight", 1.0, 10.0),  # how strongly routes head for camps
     ("move_rules.foreign_weight", 0.5, 3.0),  # ... and for places abroad
