@@ -1,0 +1,255 @@
+"""The FastAPI application: the JSON API (described by OpenAPI at /openapi.json, browsable at
+/docs) and the page at / that uses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from borderflow import __version__
+from borderflow.scenario import BUILTIN
+from borderflow.web import compare as comparing
+from borderflow.web.compose import BadRequest, info
+from borderflow.web.models import (
+    MAX_BODY_BYTES,
+    RUN_EXAMPLE,
+    RUN_EXAMPLE_ENSEMBLE,
+    RUN_EXAMPLE_POLICY,
+    Comparison,
+    Id,
+    Limits,
+    Problem,
+    RunInfo,
+    RunList,
+    RunRequest,
+    ScenarioInfo,
+)
+from borderflow.web.page import PAGE
+from borderflow.web.store import CHARTS_LOCK, RunStore, TooBusy, UnknownRun
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "no such run or scenario"},
+    409: {"model": Problem, "description": "the run has not finished"},
+}
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, before the application reads them
+    (by the Content-Length header, and by counting for a body sent without one)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(self.limit, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            if not started:
+                await _too_large(self.limit, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class NotFound(LookupError):
+    """No such scenario (404)."""
+
+
+class NotReady(RuntimeError):
+    """The run has not finished (409)."""
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    body = b'{"detail":"request body too large; expected at most %d bytes"}' % limit
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | None = None) -> FastAPI:
+    """The application, keeping its runs in `runs_dir` (created if missing)."""
+    root = Path(runs_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    store = RunStore(root, warm_up=warm_up) if max_queued is None else RunStore(root, max_queued, warm_up)
+    app = FastAPI(
+        title="borderflow",
+        version=__version__,
+        description="Run borderflow's scenarios with their policy components switched on and off, as one run or "
+        "a modest ensemble; follow their progress; read their summaries, reports and data; compare two runs.",
+    )
+    app.state.store = store
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    @app.exception_handler(BadRequest)
+    async def _bad(_: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(UnknownRun)
+    async def _unknown(_: Request, exc: UnknownRun) -> JSONResponse:
+        return JSONResponse({"detail": f"no run {exc.args[0]!r}"}, status_code=404)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(NotReady)
+    async def _not_ready(_: Request, exc: NotReady) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(TooBusy)
+    async def _busy(_: Request, exc: TooBusy) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    @app.get("/api/limits", summary="The limits on one request")
+    def limits() -> Limits:
+        return Limits(max_queued=store.max_queued)
+
+    @app.get("/api/scenarios", summary="The scenarios served, with their policy packages and components")
+    def scenarios() -> list[ScenarioInfo]:
+        return [info(name) for name in BUILTIN]
+
+    @app.get("/api/scenarios/{name}", summary="One scenario", responses=ERRORS)
+    def scenario(
+        name: Annotated[str, PathParam(max_length=200, openapi_examples={"built-in": {"value": "caravan-2023"}})],
+    ) -> ScenarioInfo:
+        if name not in BUILTIN:
+            raise NotFound(f"no scenario {name!r}; expected one of: {', '.join(BUILTIN)}")
+        return info(name)
+
+    @app.post(
+        "/api/runs",
+        status_code=202,
+        summary="Start a run or a modest ensemble",
+        responses={
+            413: {"model": Problem, "description": "request body too large"},
+            422: {"model": Problem, "description": "a request the model cannot run, and why"},
+            429: {"model": Problem, "description": "too many runs queued"},
+        },
+    )
+    def start(
+        req: Annotated[
+            RunRequest,
+            Body(
+                openapi_examples={
+                    "default": {"summary": "the default run of caravan-2023", "value": RUN_EXAMPLE},
+                    "policy": {
+                        "summary": "a package with one component changed and one switched off",
+                        "value": RUN_EXAMPLE_POLICY,
+                    },
+                    "ensemble": {"summary": "three members, no policy, 30 days", "value": RUN_EXAMPLE_ENSEMBLE},
+                }
+            ),
+        ],
+    ) -> RunInfo:
+        return _info(store.submit(req))
+
+    @app.get("/api/runs", summary="Every run kept in the runs folder, newest first")
+    def runs() -> RunList:
+        return RunList(runs=[_info(r) for r in store.list()])
+
+    @app.get("/api/runs/{run_id}", summary="A run's status, progress and summary", responses=ERRORS)
+    def run(run_id: Annotated[Id, PathParam()]) -> RunInfo:
+        return _info(store.get(run_id))
+
+    @app.get(
+        "/api/runs/{run_id}/report",
+        response_class=HTMLResponse,
+        summary="The run's offline HTML report",
+        responses=ERRORS,
+    )
+    def report(run_id: Annotated[Id, PathParam()]) -> Response:
+        _done(store, run_id)
+        return FileResponse(store.results(run_id) / "report.html", media_type="text/html")
+
+    @app.get(
+        "/api/runs/{run_id}/data.zip",
+        summary="The run's results folder as a zip file",
+        responses={**ERRORS, 200: {"content": {"application/zip": {}}}},
+        response_class=Response,
+    )
+    def data(run_id: Annotated[Id, PathParam()]) -> Response:
+        _done(store, run_id)
+        return Response(
+            store.zip(run_id),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="borderflow-{run_id}.zip"'},
+        )
+
+    @app.get("/api/compare", summary="Compare two finished runs: totals and the change", responses=ERRORS)
+    def compare(a: Annotated[Id, Query()], b: Annotated[Id, Query()]) -> Comparison:
+        pair = _pair(store, a, b)
+        table_rows = comparing.rows(*pair)
+        return Comparison(a=a, b=b, rows=table_rows, verdict=comparing.verdict(a, b, table_rows))
+
+    @app.get(
+        "/api/compare/page",
+        response_class=HTMLResponse,
+        summary="Two finished runs compared, as a report page with charts",
+        responses=ERRORS,
+    )
+    def compare_page(a: Annotated[Id, Query()], b: Annotated[Id, Query()]) -> Response:
+        pair = _pair(store, a, b)
+        with CHARTS_LOCK:
+            return HTMLResponse(comparing.page(a, pair[0], b, pair[1]))
+
+    return app
+
+
+def _info(data: dict[str, Any]) -> RunInfo:
+    run_id = data["id"]
+    links = {"self": f"/api/runs/{run_id}"}
+    if data["status"] == "done":
+        links |= {"report": f"/api/runs/{run_id}/report", "data": f"/api/runs/{run_id}/data.zip"}
+    return RunInfo.model_validate({**data, "links": links})
+
+
+def _done(store: RunStore, run_id: str) -> None:
+    status = store.get(run_id)["status"]
+    if status != "done":
+        raise NotReady(f"run {run_id} is {status}; expected a finished run")
+
+
+def _pair(store: RunStore, a: str, b: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    _done(store, a)
+    _done(store, b)
+    return store.get(a)["summary"], store.get(b)["summary"]
