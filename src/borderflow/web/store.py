@@ -11,6 +11,7 @@ disk) marks that run failed with its message and never reaches the server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -59,7 +60,7 @@ class RunStore:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderflow-run")
         self._load()
         if warm_up:
-            self._pool.submit(_warm_up)
+            self._pool.submit(self._warm_up)
 
     # ----- on disk ---------------------------------------------------------------------
     def _load(self) -> None:
@@ -166,10 +167,21 @@ class RunStore:
             message = exc.one_line() if isinstance(exc, ScenarioError) else f"{type(exc).__name__}: {exc}"
             self._update(run_id, status="failed", stage="failed", message=message, **self._end(run_id))
 
+    def _warm_up(self) -> None:
+        """A short run of the first scenario into a temporary folder, so that the first run asked
+        for answers as fast as the next (imports, matplotlib's fonts, pyarrow's writers)."""
+        import tempfile
+
+        from borderflow.scenario import BUILTIN
+
+        with contextlib.suppress(Exception), tempfile.TemporaryDirectory(prefix="borderflow-warm-up-") as tmp:
+            scenario, package = compose(RunRequest(scenario=next(iter(BUILTIN)), days=3))
+            self._one(None, scenario, package, Path(tmp) / RESULTS)
+
     def _end(self, run_id: str) -> dict[str, Any]:
         return {"finished": _now(), "seconds": round(time.perf_counter() - self._started.get(run_id, 0.0), 3)}
 
-    def _one(self, run_id: str, scenario: Scenario, package: str | None, out: Path) -> dict[str, Any]:
+    def _one(self, run_id: str | None, scenario: Scenario, package: str | None, out: Path) -> dict[str, Any]:
         from borderflow.api import run as run_scenario
         from borderflow.ensemble.members import outputs
         from borderflow.report.write import add_report
@@ -177,10 +189,12 @@ class RunStore:
         from borderflow.results.writer import write_results
 
         result = run_scenario(scenario, policy=package or "none")
-        self._update(run_id, stage="writing results", progress=0.5)
+        if run_id is not None:
+            self._update(run_id, stage="writing results", progress=0.5)
         with claim(out) as folder:
             write_results(result, folder)
-            self._update(run_id, stage="writing the report", progress=0.75)
+            if run_id is not None:
+                self._update(run_id, stage="writing the report", progress=0.75)
             with CHARTS_LOCK:
                 add_report(folder.path)
         return summarise(scenario, [outputs(result)], result.seed, result.timings)
@@ -226,11 +240,3 @@ def summarise(
     }
 
 
-def _warm_up() -> None:
-    """Import and draw once, so the first run answers as fast as the next (pyarrow, matplotlib)."""
-    import pyarrow.parquet  # noqa: F401
-
-    from borderflow.report import charts
-
-    with CHARTS_LOCK:
-        charts.time_chart("warm", "warm up", dt.date(2000, 1, 1), [charts.Line("x", np.arange(3.0))])
