@@ -238,5 +238,3 @@ def summarise(
         "totals": totals,
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
-
-
