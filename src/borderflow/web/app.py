@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -114,9 +115,16 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
         version=__version__,
         description="Run borderflow's scenarios with their policy components switched on and off, as one run or "
         "a modest ensemble; follow their progress; read their summaries, reports and data; compare two runs.",
+        responses={422: {"model": Problem, "description": "a request the server cannot take, and why"}},
     )
     app.state.store = store
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": [str(x) for x in err.get("loc", ())], "msg": str(err.get("msg", ""))} for err in exc.errors()]
+        line = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+        return JSONResponse({"detail": line or "invalid request", "errors": errors}, status_code=422)
 
     @app.exception_handler(BadRequest)
     async def _bad(_: Request, exc: BadRequest) -> JSONResponse:
@@ -163,8 +171,8 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
         status_code=202,
         summary="Start a run or a modest ensemble",
         responses={
+            400: {"model": Problem, "description": "the body is not JSON"},
             413: {"model": Problem, "description": "request body too large"},
-            422: {"model": Problem, "description": "a request the model cannot run, and why"},
             429: {"model": Problem, "description": "too many runs queued"},
         },
     )

@@ -139,7 +139,8 @@ class RunList(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    detail: str = Field(description="what was wrong, in one line")
+    errors: list[dict[str, Any]] | None = Field(None, description="each invalid field (422 only)")
 
 
 class Comparison(BaseModel):
