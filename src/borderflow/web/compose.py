@@ -15,7 +15,7 @@ from borderflow.scenario import BUILTIN, Scenario, load_scenario
 from borderflow.scenario.errors import ScenarioError
 from borderflow.web.models import MAX_PEOPLE, Component, RunRequest, ScenarioInfo, StrengthField
 
-PACKAGE = "app"  # the edited package's name in the composed scenario
+EDITED = "-edited"  # an edited package runs as a new one: its name and this
 
 
 class BadRequest(ValueError):
@@ -139,10 +139,14 @@ def compose(req: RunRequest) -> tuple[Scenario, str | None]:
         except ValidationError as exc:
             raise BadRequest(f"components[{c.index}]: {_first(exc)}") from None
     data = base.model_dump()
-    data["policies"] = {**data["policies"], PACKAGE: [s.model_dump() for s in keep.values()]}
-    if package is not None:
-        data["uncertain"] = _moved(data["uncertain"], package, list(keep), req)
-    data["default_policy"] = PACKAGE if package is not None else None
+    run_as = package
+    if package is not None and req.components:
+        run_as = package + EDITED
+        while run_as in data["policies"]:
+            run_as += EDITED
+        data["policies"] = {**data["policies"], run_as: [s.model_dump() for s in keep.values()]}
+        data["uncertain"] = _moved(data["uncertain"], package, run_as, list(keep), req)
+    data["default_policy"] = run_as
     if req.days is not None and req.days < base.days:
         _cut(data, base.start_date + dt.timedelta(days=req.days - 1))
         data["days"] = req.days
@@ -166,10 +170,12 @@ def compose(req: RunRequest) -> tuple[Scenario, str | None]:
         raise BadRequest(
             f"the run would simulate {n:,} people; expected at most {MAX_PEOPLE:,} (raise hasten or lower inflow_factor)"
         )
-    return sc, (PACKAGE if package is not None else None)
+    return sc, run_as
 
 
-def _moved(uncertain: list[dict[str, Any]], package: str, kept: list[int], req: RunRequest) -> list[dict[str, Any]]:
+def _moved(
+    uncertain: list[dict[str, Any]], package: str, new: str, kept: list[int], req: RunRequest
+) -> list[dict[str, Any]]:
     """Uncertain strengths of the package's components, carried over to the edited package
     (a component left out, or a strength the request sets, is no longer uncertain)."""
     fixed = {(c.index, k) for c in req.components for k in c.strengths}
@@ -180,7 +186,7 @@ def _moved(uncertain: list[dict[str, Any]], package: str, kept: list[int], req: 
         if m is not None and m.group(1) == package:
             i, name = int(m.group(2)), m.group(3)
             if i in kept and (i, name) not in fixed:
-                out.append({**u, "path": f"policies.{PACKAGE}[{kept.index(i)}].{name}"})
+                out.append({**u, "path": f"policies.{new}[{kept.index(i)}].{name}"})
     return out
 
 

@@ -19,8 +19,9 @@ button{font-size:.85rem;cursor:pointer}#run{font-size:1rem;padding:4px 18px;marg
 progress{width:100%}
 table{border-collapse:collapse;font-size:.8rem;width:100%}td,th{padding:2px 5px;border-bottom:1px solid #eee;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.shown{background:#eef4fa}
-iframe{width:100%;height:900px;border:1px solid #ddd;background:#fff}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:8px}.side iframe{height:700px}
+.view{position:sticky;top:12px;height:calc(100vh - 70px);overflow:auto}
+iframe{width:100%;height:calc(100vh - 120px);border:1px solid #ddd;background:#fff}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:8px}.side iframe{height:calc(100vh - 160px)}
 #verdict{background:#eef4fa;border-left:4px solid #3b6ea5;padding:8px 12px;margin:8px 0}
 .tabs button{margin-right:4px}.tabs button.on{font-weight:700}
 .note{color:#555;font-size:.8rem}
@@ -134,12 +135,12 @@ _BODY = """
 <tbody></tbody></table>
 </div>
 </div>
-<div class="panel">
+<div class="panel view">
 <div class="tabs"><button type="button" id="tab-one" class="on">run <span id="shown-id"></span></button>
 <button type="button" id="tab-two">A and B side by side</button></div>
 <div id="one"><iframe id="report" title="the run's report"></iframe></div>
 <div id="two" hidden><div id="verdict"></div>
-<iframe id="compare-page" title="A and B compared" style="height:600px"></iframe>
+<iframe id="compare-page" title="A and B compared" style="height:520px"></iframe>
 <div class="side"><iframe id="compare-a" title="run A"></iframe><iframe id="compare-b" title="run B"></iframe></div></div>
 </div>
 </div>
