@@ -143,6 +143,12 @@ def test_change_a_policy_run_and_see_the_charts_change(browser: Any, server: str
     page.evaluate("window.scrollTo(0, 0); document.querySelector('.view').scrollTop = 0")
     page.screenshot(path=str(ARTIFACTS / "app-compare.png"))
 
+    # the comparison's own charts export too
+    with page.expect_download() as download:
+        page.frame_locator("#compare-page").locator("figure button[data-export=png]").first.click()
+    assert download.value.suggested_filename.startswith("fig-01-compare-southwest")
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
     # the data download
     with page.expect_download() as download:
         page.click(f"#runs tr[data-id='{second}'] a:has-text('data')")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -110,7 +112,14 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
     root = Path(runs_dir)
     root.mkdir(parents=True, exist_ok=True)
     store = RunStore(root, warm_up=warm_up) if max_queued is None else RunStore(root, max_queued, warm_up)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()  # the run in progress finishes; queued ones are listed as failed on restart
+
     app = FastAPI(
+        lifespan=lifespan,
         title="borderflow",
         version=__version__,
         description="Run borderflow's scenarios with their policy components switched on and off, as one run or "
