@@ -296,3 +296,35 @@ def test_serve_command(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "--runs-dir" in proc.stderr
     assert "not a folder" in proc.stderr
+
+
+def test_each_series_exports_as_svg_and_png(client: TestClient) -> None:
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    a = start(client, {"package": "none", "days": 30, "seed": 4})
+    b = start(client, {"package": "talks-27-dec", "days": 30, "seed": 4})
+    ens = start(client, {"package": "none", "days": 15, "members": 3})
+    svgs = {}
+    for run in (a, b, ens):
+        for series in run["summary"]["series"] if run is a else ["southwest_encounters"]:
+            url = f"/api/runs/{run['id']}/charts/{series}"
+            svg = client.get(url)
+            assert svg.status_code == 200, svg.text
+            assert svg.headers["content-type"].startswith("image/svg+xml")
+            root = ET.fromstring(svg.content)
+            assert root.tag == "{http://www.w3.org/2000/svg}svg"
+            assert series.replace("_", " ") in svg.text  # the title is text, not paths
+            png = client.get(url, params={"format": "png"})
+            assert png.status_code == 200
+            assert png.headers["content-type"] == "image/png"
+            with Image.open(io.BytesIO(png.content)) as im:
+                assert im.size == (1080, 480)  # 7.2 × 3.2 inches at 150 dpi
+            svgs[run["id"], series] = svg.text
+    # the drawing follows the data: another policy draws another line
+    assert svgs[a["id"], "southwest_encounters"] != svgs[b["id"], "southwest_encounters"]
+    # an ensemble's chart has its bands (two filled areas besides the line)
+    assert svgs[ens["id"], "southwest_encounters"].count("<path") > svgs[a["id"], "southwest_encounters"].count("<path")
+    assert client.get(f"/api/runs/{a['id']}/charts/nothing").status_code == 404
+    assert client.get(f"/api/runs/{a['id']}/charts/southwest_encounters", params={"format": "gif"}).status_code == 422

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from borderflow import __version__
 from borderflow.scenario import BUILTIN
+from borderflow.web import charting
 from borderflow.web import compare as comparing
 from borderflow.web.compose import BadRequest, info
 from borderflow.web.models import (
@@ -232,6 +233,30 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
             store.zip(run_id),
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="borderflow-{run_id}.zip"'},
+        )
+
+    @app.get(
+        "/api/runs/{run_id}/charts/{series}",
+        summary="One series of a finished run as a chart, SVG or PNG (drawn by the server)",
+        responses={**ERRORS, 200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+        response_class=Response,
+    )
+    def chart(
+        run_id: Annotated[Id, PathParam()],
+        series: Annotated[str, PathParam(max_length=200, description="a series of the run's summary")],
+        format: Annotated[Literal["svg", "png"], Query(description="svg or png")] = "svg",
+    ) -> Response:
+        _done(store, run_id)
+        data = store.get(run_id)
+        if series not in data["summary"]["series"]:
+            known = ", ".join(data["summary"]["series"])
+            raise NotFound(f"run {run_id} has no series {series!r}; expected one of: {known}")
+        with CHARTS_LOCK:
+            body, media = charting.export(store.results(run_id), data["summary"], series, format)
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{run_id}-{series}.{format}"'},
         )
 
     @app.get("/api/compare", summary="Compare two finished runs: totals and the change", responses=ERRORS)
