@@ -494,6 +494,25 @@ def report_cmd(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Folder keeping every run (created if missing; kept across restarts).")
+    ] = Path("runs"),
+) -> None:
+    """Serve the web app: pick a scenario, switch policy components on and off, run, compare runs."""
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise ScenarioError(runs_dir, "--runs-dir", "is not a folder; expected a folder to keep the runs in")
+    import uvicorn
+
+    from borderflow.web.app import create_app
+
+    out_console.print(f"borderflow web app on http://{host}:{port}/ (runs in {shown(runs_dir)}); Ctrl-C stops it")
+    uvicorn.run(create_app(runs_dir), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the native scenario file."""
     out_console.print_json(json.dumps(Scenario.model_json_schema()))
