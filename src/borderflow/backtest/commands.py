@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
                     "last_origin": str(bt.past.last),
                     "origins": bt.past.origins,
                     "scores": [s.as_dict() for s in bt.past.scores],
-                    "calibrated_p50_beats_on_wape": bt.past.wins,
+                    "model_p50_beats_on_wape_share_of_origins": bt.past.wins,
                 },
                 "effect": {
                     p: {

@@ -51,10 +51,12 @@ def combine(model: FloatArray, band: Band, ratios: FloatArray | None) -> Package
 
 
 def forecasts(model: FloatArray, band: Band, effect: Effect) -> list[PackageForecast]:
-    """One forecast per package of the effect (status quo first)."""
+    """One forecast per package of the effect (status quo first). Status quo goes through the
+    same quantiles with its ratios of 1, so a package identical to it (before it starts) gives
+    the same numbers."""
     out = []
-    for i, package in enumerate(effect.packages):
-        f = combine(model, band, None if i == 0 else effect.ratios[package])
+    for package in effect.packages:
+        f = combine(model, band, effect.ratios[package])
         out.append(PackageForecast(package, f.p05, f.p50, f.p95))
     return out
 

@@ -17,7 +17,8 @@ from borderflow.network.graph import FloatArray
 CARRIED = "last month carried forward"
 LAST_YEAR = "same months a year earlier, scaled"
 SAME_MONTHS = "same months a year earlier"
-MODEL_RAW = "monthly model (uncorrected mean path)"
+MODEL = "monthly model p50 (its mean path)"
+CORRECTED = "monthly model x its median past error"
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,12 @@ class PastRecord:
     last: pd.Period
     origins: int
     scores: tuple[Score, ...]
-    wins: dict[str, float]  # share of origins where the calibrated p50 beat each naive forecast on WAPE
+    wins: dict[str, float]  # share of origins where the model's p50 beat each naive forecast on WAPE
 
 
 def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins: int) -> PastRecord:
-    """Every origin o with o + horizon <= at among the last `origins`: the calibrated p50 and
-    band (errors known at o), the raw model and the naive forecasts, scored on the months after o
+    """Every origin o with o + horizon <= at among the last `origins`: the model's p50 and its
+    band (errors known at o), the p50 corrected by the median past error, the naive forecasts, scored on the months after o
     (all known at `at`; `series` may hold more, it is cut at `at`)."""
     series = series.through(at)
     h = table.horizon
@@ -103,7 +104,7 @@ def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins
         raw = table.forecasts[i]
         observed = series.window(origin + 1, h)
         history = series.through(origin)
-        cands = {"monthly model, calibrated p50": raw * np.exp(band.mid), MODEL_RAW: raw, **naive(history, h)}
+        cands = {MODEL: raw, CORRECTED: raw * np.exp(band.mid), **naive(history, h)}
         for name, f in cands.items():
             per.setdefault(name, []).append(f)
             wape_by_origin.setdefault(name, []).append(wape(f, observed))
@@ -116,10 +117,10 @@ def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins
     out = []
     for name, fs in per.items():
         f = np.concatenate(fs)
-        if name.endswith("calibrated p50"):
+        if name == MODEL:
             out.append(score(name, obs, f, np.concatenate(lows), np.concatenate(highs)))
         else:
             out.append(score(name, obs, f))
-    ref = np.array(wape_by_origin["monthly model, calibrated p50"])
-    wins = {n: float((ref < np.array(w)).mean()) for n, w in wape_by_origin.items() if not n.endswith("calibrated p50")}
+    ref = np.array(wape_by_origin[MODEL])
+    wins = {n: float((ref < np.array(w)).mean()) for n, w in wape_by_origin.items() if n != MODEL}
     return PastRecord(used[0], used[-1], len(used), tuple(out), wins)
