@@ -4,9 +4,12 @@ For every past origin o (a fit that saw the months up to o only), the log error 
 forecast h months ahead in sector s is e[o, h, s] = log(observed / forecast) (counts floored
 at 1). An error is *known* at month T once o + h <= T: the band of a forecast made at T uses
 only known errors of the last `WINDOW` origins, so the band, like the forecast, reads nothing
-after T. Quantiles of those errors by horizon and sector give the p05-p95 band and the p50
-correction; their historical coverage is checked the same way at earlier origins (each band
-built only from errors known at its own origin).
+after T. Quantiles of those errors by horizon and sector give the p05-p95 band; its
+historical coverage is checked the same way at earlier origins (each band built only from
+errors known at its own origin). Errors drift (a calm year, then a surge), so the plain
+5%/95% quantiles of past errors hold less than 90% of what follows; the band is therefore
+built from the least extreme quantiles in TAILS (5%/95%, 4%/96%, ...) whose out-of-sample
+coverage at the earlier origins reached 90%: a split-conformal step, also from data before T.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ WINDOW = 60  # origins (months) whose errors calibrate a band: five years, enoug
 COVERAGE_ORIGINS = 36  # earlier origins at which the band's coverage is checked out of sample
 MAX_HORIZON = 12  # months ahead a backtest may forecast
 LOW, HIGH = 0.05, 0.95
+TARGET = 0.90  # the p05-p95 band should hold this share of past outcomes
+TAILS = (0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01)  # tail probabilities tried, narrowest band first
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,14 @@ class Band:
     mid: FloatArray
     high: FloatArray
     samples: list[list[FloatArray]]  # [h][s]: the known errors (finite), the empirical distribution
+    tail: float = LOW  # the band is the (tail, 1 - tail) quantiles
 
     @property
     def counts(self) -> np.ndarray[tuple[int, int], np.dtype[np.int64]]:
         return np.array([[len(x) for x in row] for row in self.samples], dtype=np.int64)
 
 
-def band_from(known: FloatArray) -> Band:
+def band_from(known: FloatArray, tail: float = LOW) -> Band:
     """Quantiles by horizon and sector of known errors (origins, horizon, sectors)."""
     _, horizon, sectors = known.shape
     samples = [[known[:, h, s][np.isfinite(known[:, h, s])] for s in range(sectors)] for h in range(horizon)]
@@ -102,9 +108,9 @@ def band_from(known: FloatArray) -> Band:
                 )
     low, mid, high = (
         np.array([[float(np.quantile(samples[h][s], q)) for s in range(sectors)] for h in range(horizon)])
-        for q in (LOW, 0.5, HIGH)
+        for q in (tail, 0.5, 1 - tail)
     )
-    return Band(low, mid, high, samples)
+    return Band(low, mid, high, samples, tail)
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,12 @@ class Coverage:
     """Out-of-sample coverage of the p05-p95 band at earlier origins, by horizon."""
 
     origins: int
+    tail: float
     by_horizon: FloatArray  # share of (origin, sector) cells inside the band, per horizon
     overall: float
 
 
-def coverage(table: ErrorTable, at: pd.Period, origins: int = COVERAGE_ORIGINS) -> Coverage:
+def coverage(table: ErrorTable, at: pd.Period, origins: int = COVERAGE_ORIGINS, tail: float = LOW) -> Coverage:
     """At each of the `origins` months before `at` whose errors are all known at `at`, the band
     built from the errors known at that origin, checked against that origin's own errors."""
     inside = np.zeros(table.horizon)
@@ -129,7 +136,7 @@ def coverage(table: ErrorTable, at: pd.Period, origins: int = COVERAGE_ORIGINS) 
             continue
         known = table.known_at(origin)
         try:
-            band = band_from(known)
+            band = band_from(known, tail)
         except ValueError:
             continue
         e = table.errors[i]
@@ -139,4 +146,15 @@ def coverage(table: ErrorTable, at: pd.Period, origins: int = COVERAGE_ORIGINS) 
         used += 1
     by_h = np.divide(inside, cells, out=np.full(table.horizon, np.nan), where=cells > 0)
     overall = float(inside.sum() / cells.sum()) if cells.sum() else float("nan")
-    return Coverage(used, by_h, overall)
+    return Coverage(used, tail, by_h, overall)
+
+
+def choose_tail(table: ErrorTable, at: pd.Period, origins: int = COVERAGE_ORIGINS) -> tuple[Coverage, Coverage]:
+    """The coverage of the plain 5%-95% band and of the band chosen: the first of TAILS whose
+    coverage at the earlier origins reached TARGET (else the last)."""
+    plain = coverage(table, at, origins, TAILS[0])
+    for tail in TAILS:
+        cov = plain if tail == TAILS[0] else coverage(table, at, origins, tail)
+        if cov.overall >= TARGET:
+            return plain, cov
+    return plain, cov

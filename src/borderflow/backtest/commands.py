@@ -146,6 +146,9 @@ def register(app: typer.Typer) -> None:
                     "coverage_origins": bt.coverage.origins,
                     "coverage_p05_p95_by_horizon": bt.coverage.by_horizon.tolist(),
                     "coverage_p05_p95": bt.coverage.overall,
+                    "tail_chosen": bt.coverage.tail,
+                    "plain_quantiles_coverage": bt.plain_coverage.overall,
+                    "plain_quantiles_coverage_by_horizon": bt.plain_coverage.by_horizon.tolist(),
                 },
                 "past_record": {
                     "first_origin": str(bt.past.first),
@@ -202,8 +205,9 @@ def _print(
         )
     console.print(t)
     console.print(
-        f"band calibration: {bt.coverage.origins} earlier origins, p05-p95 held {bt.coverage.overall:.0%} of sector-months "
-        f"(by horizon: {', '.join(f'{x:.0%}' for x in bt.coverage.by_horizon)}); sector bands summed are wider than the total's"
+        f"band calibration, {bt.coverage.origins} earlier origins: the past errors' 5%-95% quantiles held "
+        f"{bt.plain_coverage.overall:.0%} of sector-months; their {bt.coverage.tail:.1%}-{1 - bt.coverage.tail:.1%} quantiles, "
+        f"used as p05-p95, held {bt.coverage.overall:.0%} (by horizon: {', '.join(f'{x:.0%}' for x in bt.coverage.by_horizon)})"
     )
     p = Table(
         title=f"past record: {bt.past.origins} origins {bt.past.first} to {bt.past.last}, next {len(bt.months)} months"

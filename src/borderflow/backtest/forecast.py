@@ -19,11 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from borderflow.backtest.calibration import HIGH, LOW, Band
+from borderflow.backtest.calibration import Band
 from borderflow.backtest.effect import Effect
 from borderflow.network.graph import FloatArray
-
-QUANTILES = (LOW, 0.5, HIGH)
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def combine(model: FloatArray, band: Band, ratios: FloatArray | None) -> Package
             e = band.samples[h][s]
             r = np.zeros(1) if ratios is None else np.log(np.maximum(ratios[:, h, s], 1e-9))
             logs = (e[:, None] + r[None, :]).ravel()
-            lo, _, hi = np.quantile(logs, QUANTILES)
+            lo, hi = np.quantile(logs, (band.tail, 1 - band.tail))
             mid = float(np.median(r))
             out[:, h, s] = model[h, s] * np.exp([min(lo, mid), mid, max(hi, mid)])
     return PackageForecast("", out[0], out[1], out[2])

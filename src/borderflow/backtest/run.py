@@ -14,7 +14,7 @@ from borderflow.backtest.calibration import (
     Coverage,
     ErrorTable,
     band_from,
-    coverage,
+    choose_tail,
     error_table,
 )
 from borderflow.backtest.effect import Effect, policy_effect
@@ -37,7 +37,8 @@ class Backtest:
     model: FloatArray  # (months, sectors) the monthly model's mean path
     band: Band
     table: ErrorTable
-    coverage: Coverage
+    coverage: Coverage  # of the band chosen
+    plain_coverage: Coverage  # of the plain 5%-95% quantiles of past errors
     past: PastRecord
     effect: Effect
     results: list[PackageForecast]
@@ -60,13 +61,24 @@ def run_backtest(
     fit = fit_monthly(history)
     model = fit.forecast(horizon)
     table = error_table(history, origin - (horizon + COVERAGE_ORIGINS + WINDOW), horizon)
-    band = band_from(table.known_at(origin))
-    cover = coverage(table, origin)
-    past = past_record(table, history, origin, COVERAGE_ORIGINS)
+    plain, cover = choose_tail(table, origin)
+    band = band_from(table.known_at(origin), cover.tail)
+    past = past_record(table, history, origin, COVERAGE_ORIGINS, cover.tail)
     base = status_quo or scenario.default_policy or next(iter(scenario.policies))
     extra = enacted_packages(scenario)
     packages = [p for p in scenario.policies if p != base] + list(extra)
     effect = policy_effect(scenario, months, history.sectors, base, packages, members, executor, extra)
     return Backtest(
-        origin, months, history.sectors, fit, model, band, table, cover, past, effect, forecasts(model, band, effect)
+        origin,
+        months,
+        history.sectors,
+        fit,
+        model,
+        band,
+        table,
+        cover,
+        plain,
+        past,
+        effect,
+        forecasts(model, band, effect),
     )

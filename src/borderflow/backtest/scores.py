@@ -79,7 +79,7 @@ class PastRecord:
     wins: dict[str, float]  # share of origins where the model's p50 beat each naive forecast on WAPE
 
 
-def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins: int) -> PastRecord:
+def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins: int, tail: float) -> PastRecord:
     """Every origin o with o + horizon <= at among the last `origins`: the model's p50 and its
     band (errors known at o), the p50 corrected by the median past error, the naive forecasts, scored on the months after o
     (all known at `at`; `series` may hold more, it is cut at `at`)."""
@@ -97,7 +97,7 @@ def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins
         if i < 0:
             continue
         try:
-            band = band_from(table.known_at(origin))
+            band = band_from(table.known_at(origin), tail)
         except ValueError:
             continue
         used.append(origin)
