@@ -14,7 +14,7 @@ import pytest
 from borderflow.backtest.calibration import HIGH, LOW, WINDOW, ErrorTable, band_from, coverage, error_table
 from borderflow.backtest.forecast import combine
 from borderflow.monthly import MonthlySeries
-from borderflow.record import SECTOR_FILE
+from borderflow.record import SECTOR_FILE, read_sectors
 
 PATTERN = np.array([0.8, 0.9, 1.2, 1.3, 1.2, 1.0, 0.9, 0.9, 1.0, 1.0, 1.0, 0.9])
 SECTORS = ("A", "B", "C")
@@ -151,3 +151,29 @@ def test_bad_dates_are_one_line_exit_2(cbp_dir: Path, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--until" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_an_effect_is_identified_only_outside_the_null_band() -> None:
+    from borderflow.backtest.identify import estimate
+
+    null = np.log(np.linspace(0.7, 1.3, 101))  # past 3-month errors: x0.7 to x1.3
+    forecast = np.full((3, 2), 100.0)
+    small = estimate(forecast, forecast * 0.9, null)
+    assert not small.identified
+    assert small.holds(0.9)
+    large = estimate(forecast, forecast * 0.5, null)
+    assert large.identified
+    assert large.holds(0.5)
+    assert large.high == pytest.approx(0.5 / np.quantile(np.linspace(0.7, 1.3, 101), 0.05), rel=1e-3)
+
+
+def test_synthetic_steps_scale_the_estimate(cbp_dir: Path) -> None:
+    """On one synthetic series the estimates of steps of different sizes differ by exactly the
+    steps (the fit never sees the months after T), and a step to a tenth is identified."""
+    from borderflow.backtest.identify import synthetic_trial
+
+    record = MonthlySeries.from_frame(read_sectors(cbp_dir, through=pd.Period("2023-12", freq="M")))
+    none, tenth = synthetic_trial(record, 0, [1.0, 0.1])
+    assert tenth.estimate.effect == pytest.approx(none.estimate.effect * 0.1, rel=1e-2)  # counts are rounded
+    assert tenth.estimate.identified
+    assert tenth.estimate.holds(0.1)
