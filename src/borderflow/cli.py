@@ -20,6 +20,7 @@ from rich.table import Table
 
 from borderflow import __version__
 from borderflow.api import run as run_scenario
+from borderflow.backtest.commands import register as register_backtest_command
 from borderflow.calibrate.commands import register as register_calibrate_command
 from borderflow.ensemble.commands import register as register_ensemble_commands
 from borderflow.metrics.sector_months import SectorMonths
@@ -543,6 +544,7 @@ def version() -> None:
 register_ensemble_commands(app)
 register_calibrate_command(app)
 register_record_commands(app)
+register_backtest_command(app)
 
 
 def main() -> None:
