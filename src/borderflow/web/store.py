@@ -32,6 +32,7 @@ from borderflow.web.compose import BadRequest, compose
 from borderflow.web.models import MAX_QUEUED, RunInfo, RunRequest
 
 RUN_FILE = "run.json"
+STOPPED = "the server stopped before this run finished; run it again"
 RESULTS = "results"
 CHARTS_LOCK = threading.Lock()  # matplotlib's pyplot is not thread-safe: one chart at a time
 
@@ -57,10 +58,10 @@ class RunStore:
         self._lock = threading.Lock()
         self._runs: dict[str, dict[str, Any]] = {}
         self._started: dict[str, float] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderflow-run")
+        self._pool: ThreadPoolExecutor | None = None
         self._load()
         if warm_up:
-            self._pool.submit(self._warm_up)
+            self._worker().submit(self._warm_up)
 
     # ----- on disk ---------------------------------------------------------------------
     def _load(self) -> None:
@@ -74,11 +75,7 @@ class RunStore:
             except (OSError, ValueError):
                 continue
             if data["status"] in ("queued", "running"):
-                data.update(
-                    status="failed",
-                    message="the server stopped before this run finished; run it again",
-                    finished=_now(),
-                )
+                data.update(status="failed", stage="failed", message=STOPPED, finished=_now())
                 self._write(data)
             self._runs[data["id"]] = data
 
@@ -118,7 +115,7 @@ class RunStore:
             self._started[run_id] = time.perf_counter()
         (self.root / run_id).mkdir(parents=True)
         self._write(data)
-        self._pool.submit(self._execute, run_id, scenario, package, req.members)
+        self._worker().submit(self._execute, run_id, scenario, package, req.members)
         return self.get(run_id)
 
     def get(self, run_id: str) -> dict[str, Any]:
@@ -150,8 +147,25 @@ class RunStore:
             z.write(self.root / run_id / RUN_FILE, f"{run_id}/{RUN_FILE}")
         return buf.getvalue()
 
+    def _worker(self) -> ThreadPoolExecutor:
+        """The worker thread, started again after `close` (an application's lifespan may
+        start and stop more than once, as test clients do)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderflow-run")
+            return self._pool
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Finish the run in progress and stop; runs still queued are marked failed (a killed
+        server leaves them queued on disk: the next one to open the folder marks them)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            left = [i for i, r in self._runs.items() if r["status"] in ("queued", "running")]
+        for run_id in left:
+            self._update(run_id, status="failed", stage="failed", message=STOPPED, finished=_now())
 
     # ----- the worker ------------------------------------------------------------------
     def _execute(self, run_id: str, scenario: Scenario, package: str | None, members: int) -> None:
