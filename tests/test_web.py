@@ -143,6 +143,7 @@ def test_report_data_and_comparison(client: TestClient) -> None:
     ("body", "words"),
     [
         ({"days": MAX_DAYS + 1}, "less than or equal"),
+        ({"days": 63}, "'caravan-2023' has 62 days"),
         ({"members": MAX_MEMBERS + 1}, "less than or equal"),
         ({"inflow_factor": 40}, f"at most {MAX_PEOPLE:,} (raise hasten"),
         ({"scenario": "nowhere"}, "is not served"),

@@ -45,6 +45,7 @@ def _watchdog() -> Iterator[None]:
 @settings(
     max_examples=30,
     deadline=None,
+    database=None,  # no .hypothesis/ folder left in the working tree
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )
 def test_no_server_error_no_hang(case: Any) -> None:
