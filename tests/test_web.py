@@ -329,3 +329,39 @@ def test_each_series_exports_as_svg_and_png(client: TestClient) -> None:
     assert svgs[ens["id"], "southwest_encounters"].count("<path") > svgs[a["id"], "southwest_encounters"].count("<path")
     assert client.get(f"/api/runs/{a['id']}/charts/nothing").status_code == 404
     assert client.get(f"/api/runs/{a['id']}/charts/southwest_encounters", params={"format": "gif"}).status_code == 422
+
+
+def test_stopping_finishes_the_running_run_and_marks_the_queued_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import borderflow.api
+    from borderflow.web.store import STOPPED
+
+    release = threading.Event()
+    real = borderflow.api.run
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(borderflow.api, "run", slow)
+    app = create_app(tmp_path, warm_up=False)
+    store = app.state.store
+    with TestClient(app) as c:
+        running, queued = (c.post("/api/runs", json={"days": 3}).json()["id"] for _ in range(2))
+        end = time.monotonic() + 60
+        while store.get(running)["status"] != "running":  # the worker has taken it
+            assert time.monotonic() < end
+            time.sleep(0.02)
+        stopping = threading.Thread(target=store.close)
+        stopping.start()
+        time.sleep(0.3)  # the queued run is cancelled at once; the running one goes on
+        release.set()
+        stopping.join(120)
+        assert store.get(running)["status"] == "done"
+        assert store.get(queued)["status"] == "failed"
+        assert store.get(queued)["message"] == STOPPED
+    on_disk = json.loads((tmp_path / queued / "run.json").read_text())
+    assert on_disk["status"] == "failed"
