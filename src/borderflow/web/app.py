@@ -117,7 +117,7 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()  # the run in progress finishes; queued ones are listed as failed on restart
+        store.close()  # the run in progress finishes; queued ones are marked failed
 
     app = FastAPI(
         lifespan=lifespan,
