@@ -365,3 +365,12 @@ def test_stopping_finishes_the_running_run_and_marks_the_queued_one(
         assert store.get(queued)["message"] == STOPPED
     on_disk = json.loads((tmp_path / queued / "run.json").read_text())
     assert on_disk["status"] == "failed"
+
+
+def test_nothing_served_loads_from_another_host(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    assert client.get("/docs").status_code == 404  # FastAPI's docs page would load a CDN's script
+    assert client.get("/redoc").status_code == 404
