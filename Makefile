@@ -55,4 +55,4 @@ golden: $(STAMP)
 	$(BIN)/python scripts/regenerate_golden.py
 
 clean:
-	rm -rf $(VENV) .venv-flee .mypy_cache .ruff_cache .pytest_cache results test-artifacts
+	rm -rf $(VENV) .venv-flee .mypy_cache .ruff_cache .pytest_cache .hypothesis results test-artifacts

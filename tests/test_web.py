@@ -143,6 +143,7 @@ def test_report_data_and_comparison(client: TestClient) -> None:
     ("body", "words"),
     [
         ({"days": MAX_DAYS + 1}, "less than or equal"),
+        ({"days": 63}, "'caravan-2023' has 62 days"),
         ({"members": MAX_MEMBERS + 1}, "less than or equal"),
         ({"inflow_factor": 40}, f"at most {MAX_PEOPLE:,} (raise hasten"),
         ({"scenario": "nowhere"}, "is not served"),
@@ -328,3 +329,48 @@ def test_each_series_exports_as_svg_and_png(client: TestClient) -> None:
     assert svgs[ens["id"], "southwest_encounters"].count("<path") > svgs[a["id"], "southwest_encounters"].count("<path")
     assert client.get(f"/api/runs/{a['id']}/charts/nothing").status_code == 404
     assert client.get(f"/api/runs/{a['id']}/charts/southwest_encounters", params={"format": "gif"}).status_code == 422
+
+
+def test_stopping_finishes_the_running_run_and_marks_the_queued_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import borderflow.api
+    from borderflow.web.store import STOPPED
+
+    release = threading.Event()
+    real = borderflow.api.run
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(borderflow.api, "run", slow)
+    app = create_app(tmp_path, warm_up=False)
+    store = app.state.store
+    with TestClient(app) as c:
+        running, queued = (c.post("/api/runs", json={"days": 3}).json()["id"] for _ in range(2))
+        end = time.monotonic() + 60
+        while store.get(running)["status"] != "running":  # the worker has taken it
+            assert time.monotonic() < end
+            time.sleep(0.02)
+        stopping = threading.Thread(target=store.close)
+        stopping.start()
+        time.sleep(0.3)  # the queued run is cancelled at once; the running one goes on
+        release.set()
+        stopping.join(120)
+        assert store.get(running)["status"] == "done"
+        assert store.get(queued)["status"] == "failed"
+        assert store.get(queued)["message"] == STOPPED
+    on_disk = json.loads((tmp_path / queued / "run.json").read_text())
+    assert on_disk["status"] == "failed"
+
+
+def test_nothing_served_loads_from_another_host(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    assert client.get("/docs").status_code == 404  # FastAPI's docs page would load a CDN's script
+    assert client.get("/redoc").status_code == 404

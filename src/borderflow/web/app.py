@@ -1,5 +1,5 @@
-"""The FastAPI application: the JSON API (described by OpenAPI at /openapi.json, browsable at
-/docs) and the page at / that uses it."""
+"""The FastAPI application: the JSON API (described by OpenAPI at /openapi.json) and the page
+at / that uses it. Nothing it serves loads anything from another host."""
 
 from __future__ import annotations
 
@@ -117,10 +117,12 @@ def create_app(runs_dir: str | Path, *, warm_up: bool = True, max_queued: int | 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        store.close()  # the run in progress finishes; queued ones are listed as failed on restart
+        store.close()  # the run in progress finishes; queued ones are marked failed
 
     app = FastAPI(
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's browsable docs load their script from a CDN: the app serves nothing that does
+        redoc_url=None,
         title="borderflow",
         version=__version__,
         description="Run borderflow's scenarios with their policy components switched on and off, as one run or "

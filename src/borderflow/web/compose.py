@@ -57,6 +57,7 @@ def _bound(prop: dict[str, Any], key: str) -> float | None:
     return None
 
 
+@functools.cache
 def info(name: str) -> ScenarioInfo:
     sc = scenario(name)
     return ScenarioInfo(
@@ -100,6 +101,8 @@ def people(sc: Scenario) -> int:
 def compose(req: RunRequest) -> tuple[Scenario, str | None]:
     """The scenario a request describes and the package to run (None = no policy)."""
     base = scenario(req.scenario)
+    if req.days is not None and req.days > base.days:
+        raise BadRequest(f"days: {req.days}; scenario {base.name!r} has {base.days} days (expected 1 to {base.days})")
     try:
         package = base.package(req.package, "package")
     except ScenarioError as exc:

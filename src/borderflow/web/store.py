@@ -32,6 +32,7 @@ from borderflow.web.compose import BadRequest, compose
 from borderflow.web.models import MAX_QUEUED, RunInfo, RunRequest
 
 RUN_FILE = "run.json"
+STOPPED = "the server stopped before this run finished; run it again"
 RESULTS = "results"
 CHARTS_LOCK = threading.Lock()  # matplotlib's pyplot is not thread-safe: one chart at a time
 
@@ -57,10 +58,10 @@ class RunStore:
         self._lock = threading.Lock()
         self._runs: dict[str, dict[str, Any]] = {}
         self._started: dict[str, float] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderflow-run")
+        self._pool: ThreadPoolExecutor | None = None
         self._load()
         if warm_up:
-            self._pool.submit(self._warm_up)
+            self._worker().submit(self.warm_up)
 
     # ----- on disk ---------------------------------------------------------------------
     def _load(self) -> None:
@@ -74,11 +75,7 @@ class RunStore:
             except (OSError, ValueError):
                 continue
             if data["status"] in ("queued", "running"):
-                data.update(
-                    status="failed",
-                    message="the server stopped before this run finished; run it again",
-                    finished=_now(),
-                )
+                data.update(status="failed", stage="failed", message=STOPPED, finished=_now())
                 self._write(data)
             self._runs[data["id"]] = data
 
@@ -118,7 +115,7 @@ class RunStore:
             self._started[run_id] = time.perf_counter()
         (self.root / run_id).mkdir(parents=True)
         self._write(data)
-        self._pool.submit(self._execute, run_id, scenario, package, req.members)
+        self._worker().submit(self._execute, run_id, scenario, package, req.members)
         return self.get(run_id)
 
     def get(self, run_id: str) -> dict[str, Any]:
@@ -150,8 +147,25 @@ class RunStore:
             z.write(self.root / run_id / RUN_FILE, f"{run_id}/{RUN_FILE}")
         return buf.getvalue()
 
+    def _worker(self) -> ThreadPoolExecutor:
+        """The worker thread, started again after `close` (an application's lifespan may
+        start and stop more than once, as test clients do)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderflow-run")
+            return self._pool
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Finish the run in progress and stop; runs still queued are marked failed (a killed
+        server leaves them queued on disk: the next one to open the folder marks them)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            left = [i for i, r in self._runs.items() if r["status"] in ("queued", "running")]
+        for run_id in left:
+            self._update(run_id, status="failed", stage="failed", message=STOPPED, finished=_now())
 
     # ----- the worker ------------------------------------------------------------------
     def _execute(self, run_id: str, scenario: Scenario, package: str | None, members: int) -> None:
@@ -167,16 +181,22 @@ class RunStore:
             message = exc.one_line() if isinstance(exc, ScenarioError) else f"{type(exc).__name__}: {exc}"
             self._update(run_id, status="failed", stage="failed", message=message, **self._end(run_id))
 
-    def _warm_up(self) -> None:
-        """A short run of the first scenario into a temporary folder, so that the first run asked
-        for answers as fast as the next (imports, matplotlib's fonts, pyarrow's writers)."""
+    def warm_up(self) -> None:
+        """A 3-day run and a 2-member ensemble into a temporary folder, so that the first run
+        asked for answers as fast as the next (imports, matplotlib's fonts, pyarrow's writers).
+        Never fails: a problem here shows in the first real run."""
         import tempfile
 
         from borderflow.scenario import BUILTIN
 
         with contextlib.suppress(Exception), tempfile.TemporaryDirectory(prefix="borderflow-warm-up-") as tmp:
             scenario, package = compose(RunRequest(scenario=next(iter(BUILTIN)), days=3))
-            self._one(None, scenario, package, Path(tmp) / RESULTS)
+            self._one(None, scenario, package, Path(tmp) / "run")
+            self._ensemble(None, scenario, package, 2, Path(tmp) / "ensemble")
+
+    def _progress(self, run_id: str | None, stage: str, progress: float) -> None:
+        if run_id is not None:  # None: the warm-up
+            self._update(run_id, stage=stage, progress=progress)
 
     def _end(self, run_id: str) -> dict[str, Any]:
         return {"finished": _now(), "seconds": round(time.perf_counter() - self._started.get(run_id, 0.0), 3)}
@@ -189,26 +209,26 @@ class RunStore:
         from borderflow.results.writer import write_results
 
         result = run_scenario(scenario, policy=package or "none")
-        if run_id is not None:
-            self._update(run_id, stage="writing results", progress=0.5)
+        self._progress(run_id, "writing results", 0.5)
         with claim(out) as folder:
             write_results(result, folder)
-            if run_id is not None:
-                self._update(run_id, stage="writing the report", progress=0.75)
+            self._progress(run_id, "writing the report", 0.75)
             with CHARTS_LOCK:
                 add_report(folder.path)
         return summarise(scenario, [outputs(result)], result.seed, result.timings)
 
-    def _ensemble(self, run_id: str, scenario: Scenario, package: str | None, n: int, out: Path) -> dict[str, Any]:
+    def _ensemble(
+        self, run_id: str | None, scenario: Scenario, package: str | None, n: int, out: Path
+    ) -> dict[str, Any]:
         from borderflow.ensemble.runner import run_ensemble
         from borderflow.ensemble.store import finished, read_member
         from borderflow.report.write import add_report
 
         def progress(done: int, total: int) -> None:
-            self._update(run_id, stage=f"{done} of {total} members", progress=0.05 + 0.8 * done / max(total, 1))
+            self._progress(run_id, f"{done} of {total} members", 0.05 + 0.8 * done / max(total, 1))
 
         path = run_ensemble(scenario, n, out, policy=package or "none", progress=progress)
-        self._update(run_id, stage="writing the report", progress=0.9)
+        self._progress(run_id, "writing the report", 0.9)
         with CHARTS_LOCK:
             add_report(path)
         series = [read_member(path, k) for k in sorted(finished(path))]
