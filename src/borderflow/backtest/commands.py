@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -76,6 +77,7 @@ def register(app: typer.Typer) -> None:
         from borderflow.backtest.calibration import MAX_HORIZON
         from borderflow.backtest.decompose import decompose
         from borderflow.backtest.forecast import frame
+        from borderflow.backtest.identify import total_null
         from borderflow.backtest.run import run_backtest
         from borderflow.backtest.scores import naive, score
         from borderflow.ensemble.executors import ProcessExecutor, SerialExecutor
@@ -119,7 +121,8 @@ def register(app: typer.Typer) -> None:
                 for name, fc in naive(history, len(bt.months)).items():
                     scores.append({"policy": "", **score(name, obs, fc[:k]).as_dict()})
             observed_origin = float(history.counts[-1].sum())
-            parts = {p: [x.as_dict() for x in decompose(bt, p, observed_origin)] for p in bt.effect.packages}
+            null = total_null(bt.table, history, origin, len(bt.months))
+            parts = {p: [x.as_dict() for x in decompose(bt, p, observed_origin, null)] for p in bt.effect.packages}
             summary = {
                 "borderflow_version": __version__,
                 "scenario": sc.name,
@@ -168,6 +171,8 @@ def register(app: typer.Typer) -> None:
                     for p in bt.effect.packages[1:]
                 },
                 "origin_total": observed_origin,
+                "total_null_p05_p50_p95": [float(x) for x in np.exp(np.quantile(null, [0.05, 0.5, 0.95]))],
+                "total_null_origins": len(null),
                 "decomposition": parts,
                 "scores": scores,
             }

@@ -19,6 +19,7 @@ import numpy as np
 from borderflow.backtest.run import Backtest
 from borderflow.monthly.seasonality import _deviations
 from borderflow.monthly.series import MonthlySeries
+from borderflow.network.graph import FloatArray
 
 SEASON_YEARS = 10
 
@@ -49,9 +50,10 @@ def season_years(history: MonthlySeries, horizon: int) -> list[float]:
     return out
 
 
-def decompose(bt: Backtest, package: str, observed_origin: float) -> list[Part]:
+def decompose(bt: Backtest, package: str, observed_origin: float, null: FloatArray) -> list[Part]:
     """Parts of the change from the origin month (its observed Southwest total) to the mean of
-    the months forecast under `package`."""
+    the months forecast under `package`, and the whole change: its band combines `null` (the
+    past log errors of the months' total, identify.total_null) with the members' ratios."""
     fit = bt.fit
     h = len(bt.months)
     shares = fit.shares.shares
@@ -70,7 +72,15 @@ def decompose(bt: Backtest, package: str, observed_origin: float) -> list[Part]:
     r = bt.effect.ratios[package]  # (members, months, sectors)
     total = (r * model[None]).sum(axis=(1, 2)) / model.sum()
     measures = Part("measures (engine effect on the total)", *(float(np.quantile(total, q)) for q in (0.5, 0.05, 0.95)))
+    logs = (null[:, None] + np.log(total)[None, :]).ravel()
+    base = float(model.sum()) / h / observed_origin
+    whole = Part(
+        "whole change (mean month ahead / origin month)",
+        base * float(np.median(total)),
+        *(base * float(np.exp(np.quantile(logs, q))) for q in (0.05, 0.95)),
+    )
     return [
+        whole,
         Part("origin month vs its fitted level", start, None, None),
         Part("season", season, s05, s95),
         Part("level trend", trend, None, None),
