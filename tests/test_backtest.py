@@ -177,3 +177,11 @@ def test_synthetic_steps_scale_the_estimate(cbp_dir: Path) -> None:
     assert tenth.estimate.effect == pytest.approx(none.estimate.effect * 0.1, rel=1e-2)  # counts are rounded
     assert tenth.estimate.identified
     assert tenth.estimate.holds(0.1)
+
+
+def test_too_short_a_record_is_one_line_exit_2(cbp_dir: Path, tmp_path: Path) -> None:
+    done = _backtest(cbp_dir, tmp_path / "x", "--fit-until", "2002-01", "--until", "2002-03")
+    assert done.returncode == 2
+    assert "expected at least 96" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()

@@ -74,13 +74,14 @@ def register(app: typer.Typer) -> None:
         its own past errors) times the engine's effect of each package; scored wherever the
         record has the months. Writes forecast.csv, scores.csv and summary.json."""
         from borderflow import __version__
-        from borderflow.backtest.calibration import MAX_HORIZON
+        from borderflow.backtest.calibration import MAX_HORIZON, WINDOW
         from borderflow.backtest.decompose import decompose
         from borderflow.backtest.forecast import frame
         from borderflow.backtest.identify import total_null
         from borderflow.backtest.run import run_backtest
         from borderflow.backtest.scores import naive, score
         from borderflow.ensemble.executors import ProcessExecutor, SerialExecutor
+        from borderflow.monthly.model import MIN_MONTHS
         from borderflow.monthly.series import MonthlySeries
         from borderflow.record import cbp_folder, read_sectors
         from borderflow.results.folder import MANIFEST, claim, sha256, shown
@@ -101,10 +102,21 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError(
                 folder, "--fit-until", f"the record ends {history.last}; expected months up to {origin}"
             )
+        need = MIN_MONTHS + WINDOW  # a fit, and the past origins whose errors make the band
+        if len(history.counts) < need:
+            raise ScenarioError(
+                folder,
+                "--fit-until",
+                f"{len(history.counts)} months of record up to {origin}; expected at least {need} "
+                f"({MIN_MONTHS} to fit and {WINDOW} earlier origins whose errors calibrate the band), "
+                f"so a --fit-until from {history.first + (need - 1)} on",
+            )
         with claim(out) as claimed:  # before any work
             executor = ProcessExecutor(workers) if workers > 1 else SerialExecutor()
             try:
                 bt = run_backtest(sc, history, last, members, executor)
+            except ValueError as exc:  # too little record for the band at this horizon
+                raise ScenarioError(folder, "--fit-until", str(exc)) from None
             finally:
                 executor.close()
             table = frame(bt.results, bt.months, bt.sectors)
