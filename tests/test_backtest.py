@@ -185,3 +185,20 @@ def test_too_short_a_record_is_one_line_exit_2(cbp_dir: Path, tmp_path: Path) ->
     assert "expected at least 96" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_as_enacted_is_the_talks_plus_shelby_park_with_the_talks_draws() -> None:
+    from borderflow.backtest.effect import _aliases
+    from borderflow.backtest.enacted import ENACTED, TALKS, enacted_packages
+    from borderflow.scenario import load_scenario
+
+    sc = load_scenario("caravan-2023")
+    extra = enacted_packages(sc)
+    data = sc.model_dump(mode="json")
+    talks = data["policies"][TALKS]
+    assert extra[ENACTED][: len(talks)] == talks
+    assert extra[ENACTED][-1]["type"] == "close_route"
+    assert extra[ENACTED][-1]["start"] == "2024-01-10"
+    data["policies"][ENACTED] = extra[ENACTED]
+    values = {"policies.talks-27-dec[5].share_per_day": 0.3, "caravans[0].size": 5000.0}
+    assert _aliases(values, extra, data) == {"policies.as-enacted[5].share_per_day": 0.3}
