@@ -202,3 +202,19 @@ def test_as_enacted_is_the_talks_plus_shelby_park_with_the_talks_draws() -> None
     data["policies"][ENACTED] = extra[ENACTED]
     values = {"policies.talks-27-dec[5].share_per_day": 0.3, "caravans[0].size": 5000.0}
     assert _aliases(values, extra, data) == {"policies.as-enacted[5].share_per_day": 0.3}
+
+
+def test_calendar_correction_is_the_median_total_error_of_the_same_month() -> None:
+    """Origins 12, 24, 36 months before T carry total errors log 0.5, log 0.8, log 2 at every
+    horizon (all sectors alike): the correction is their median, log 0.8; other origins do not count."""
+    from borderflow.backtest.calibration import calendar_correction
+
+    first = pd.Period("2010-01", freq="M")
+    errors = np.zeros((60, 3, 2))
+    at = first + 50
+    for k, f in zip((1, 2, 3), (0.5, 0.8, 2.0), strict=True):
+        errors[50 - 12 * k] = np.log(f)
+    errors[49] = np.log(10.0)  # not the same calendar month: ignored
+    table = ErrorTable(first, errors, np.full_like(errors, 100.0))
+    np.testing.assert_allclose(calendar_correction(table, at, years=3), np.log(0.8))
+    np.testing.assert_allclose(calendar_correction(table, at, years=1), np.log(0.5))
