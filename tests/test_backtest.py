@@ -134,6 +134,7 @@ def test_no_month_after_fit_until_is_read(cbp_dir: Path, tmp_path: Path) -> None
     forecast = (tmp_path / "clean" / "forecast.csv").read_bytes()
     assert forecast == (tmp_path / "bad" / "forecast.csv").read_bytes()
     assert (tmp_path / "clean" / "scores.csv").read_bytes() != (tmp_path / "bad" / "scores.csv").read_bytes()
+    assert pd.read_csv(tmp_path / "clean" / "scores.csv").columns[0] == "policy"
     table = pd.read_csv(tmp_path / "clean" / "forecast.csv")
     assert list(table.columns) == ["policy", "month", "sector", "p05", "p50", "p95"]
     assert set(table["month"]) == {"2023-10", "2023-11"}

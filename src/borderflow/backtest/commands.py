@@ -190,7 +190,16 @@ def register(app: typer.Typer) -> None:
             }
             with claimed.replace() as tmp:
                 table.to_csv(tmp / "forecast.csv", index=False, lineterminator="\n")
-                pd.DataFrame(scores).to_csv(tmp / "scores.csv", index=False, lineterminator="\n")
+                columns = [
+                    "policy",
+                    "forecaster",
+                    "wape",
+                    "share_dissimilarity",
+                    "total_error",
+                    "interval_score",
+                    "coverage",
+                ]
+                pd.DataFrame(scores, columns=columns).to_csv(tmp / "scores.csv", index=False, lineterminator="\n")
                 (tmp / "summary.json").write_text(
                     json.dumps(_clean(summary), indent=1, allow_nan=False) + "\n", encoding="utf-8"
                 )
