@@ -134,6 +134,7 @@ def test_no_month_after_fit_until_is_read(cbp_dir: Path, tmp_path: Path) -> None
     forecast = (tmp_path / "clean" / "forecast.csv").read_bytes()
     assert forecast == (tmp_path / "bad" / "forecast.csv").read_bytes()
     assert (tmp_path / "clean" / "scores.csv").read_bytes() != (tmp_path / "bad" / "scores.csv").read_bytes()
+    assert pd.read_csv(tmp_path / "clean" / "scores.csv").columns[0] == "policy"
     table = pd.read_csv(tmp_path / "clean" / "forecast.csv")
     assert list(table.columns) == ["policy", "month", "sector", "p05", "p50", "p95"]
     assert set(table["month"]) == {"2023-10", "2023-11"}
@@ -177,3 +178,44 @@ def test_synthetic_steps_scale_the_estimate(cbp_dir: Path) -> None:
     assert tenth.estimate.effect == pytest.approx(none.estimate.effect * 0.1, rel=1e-2)  # counts are rounded
     assert tenth.estimate.identified
     assert tenth.estimate.holds(0.1)
+
+
+def test_too_short_a_record_is_one_line_exit_2(cbp_dir: Path, tmp_path: Path) -> None:
+    done = _backtest(cbp_dir, tmp_path / "x", "--fit-until", "2002-01", "--until", "2002-03")
+    assert done.returncode == 2
+    assert "expected at least 96" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_as_enacted_is_the_talks_plus_shelby_park_with_the_talks_draws() -> None:
+    from borderflow.backtest.effect import _aliases
+    from borderflow.backtest.enacted import ENACTED, TALKS, enacted_packages
+    from borderflow.scenario import load_scenario
+
+    sc = load_scenario("caravan-2023")
+    extra = enacted_packages(sc)
+    data = sc.model_dump(mode="json")
+    talks = data["policies"][TALKS]
+    assert extra[ENACTED][: len(talks)] == talks
+    assert extra[ENACTED][-1]["type"] == "close_route"
+    assert extra[ENACTED][-1]["start"] == "2024-01-10"
+    data["policies"][ENACTED] = extra[ENACTED]
+    values = {"policies.talks-27-dec[5].share_per_day": 0.3, "caravans[0].size": 5000.0}
+    assert _aliases(values, extra, data) == {"policies.as-enacted[5].share_per_day": 0.3}
+
+
+def test_calendar_correction_is_the_median_total_error_of_the_same_month() -> None:
+    """Origins 12, 24, 36 months before T carry total errors log 0.5, log 0.8, log 2 at every
+    horizon (all sectors alike): the correction is their median, log 0.8; other origins do not count."""
+    from borderflow.backtest.calibration import calendar_correction
+
+    first = pd.Period("2010-01", freq="M")
+    errors = np.zeros((60, 3, 2))
+    at = first + 50
+    for k, f in zip((1, 2, 3), (0.5, 0.8, 2.0), strict=True):
+        errors[50 - 12 * k] = np.log(f)
+    errors[49] = np.log(10.0)  # not the same calendar month: ignored
+    table = ErrorTable(first, errors, np.full_like(errors, 100.0))
+    np.testing.assert_allclose(calendar_correction(table, at, years=3), np.log(0.8))
+    np.testing.assert_allclose(calendar_correction(table, at, years=1), np.log(0.5))

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -73,12 +74,14 @@ def register(app: typer.Typer) -> None:
         its own past errors) times the engine's effect of each package; scored wherever the
         record has the months. Writes forecast.csv, scores.csv and summary.json."""
         from borderflow import __version__
-        from borderflow.backtest.calibration import MAX_HORIZON
+        from borderflow.backtest.calibration import MAX_HORIZON, WINDOW
         from borderflow.backtest.decompose import decompose
         from borderflow.backtest.forecast import frame
+        from borderflow.backtest.identify import total_null
         from borderflow.backtest.run import run_backtest
         from borderflow.backtest.scores import naive, score
         from borderflow.ensemble.executors import ProcessExecutor, SerialExecutor
+        from borderflow.monthly.model import MIN_MONTHS
         from borderflow.monthly.series import MonthlySeries
         from borderflow.record import cbp_folder, read_sectors
         from borderflow.results.folder import MANIFEST, claim, sha256, shown
@@ -99,10 +102,21 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError(
                 folder, "--fit-until", f"the record ends {history.last}; expected months up to {origin}"
             )
+        need = MIN_MONTHS + WINDOW  # a fit, and the past origins whose errors make the band
+        if len(history.counts) < need:
+            raise ScenarioError(
+                folder,
+                "--fit-until",
+                f"{len(history.counts)} months of record up to {origin}; expected at least {need} "
+                f"({MIN_MONTHS} to fit and {WINDOW} earlier origins whose errors calibrate the band), "
+                f"so a --fit-until from {history.first + (need - 1)} on",
+            )
         with claim(out) as claimed:  # before any work
             executor = ProcessExecutor(workers) if workers > 1 else SerialExecutor()
             try:
                 bt = run_backtest(sc, history, last, members, executor)
+            except ValueError as exc:  # too little record for the band at this horizon
+                raise ScenarioError(folder, "--fit-until", str(exc)) from None
             finally:
                 executor.close()
             table = frame(bt.results, bt.months, bt.sectors)
@@ -119,7 +133,8 @@ def register(app: typer.Typer) -> None:
                 for name, fc in naive(history, len(bt.months)).items():
                     scores.append({"policy": "", **score(name, obs, fc[:k]).as_dict()})
             observed_origin = float(history.counts[-1].sum())
-            parts = {p: [x.as_dict() for x in decompose(bt, p, observed_origin)] for p in bt.effect.packages}
+            null = total_null(bt.table, history, origin, len(bt.months))
+            parts = {p: [x.as_dict() for x in decompose(bt, p, observed_origin, null)] for p in bt.effect.packages}
             summary = {
                 "borderflow_version": __version__,
                 "scenario": sc.name,
@@ -168,12 +183,23 @@ def register(app: typer.Typer) -> None:
                     for p in bt.effect.packages[1:]
                 },
                 "origin_total": observed_origin,
+                "total_null_p05_p50_p95": [float(x) for x in np.exp(np.quantile(null, [0.05, 0.5, 0.95]))],
+                "total_null_origins": len(null),
                 "decomposition": parts,
                 "scores": scores,
             }
             with claimed.replace() as tmp:
                 table.to_csv(tmp / "forecast.csv", index=False, lineterminator="\n")
-                pd.DataFrame(scores).to_csv(tmp / "scores.csv", index=False, lineterminator="\n")
+                columns = [
+                    "policy",
+                    "forecaster",
+                    "wape",
+                    "share_dissimilarity",
+                    "total_error",
+                    "interval_score",
+                    "coverage",
+                ]
+                pd.DataFrame(scores, columns=columns).to_csv(tmp / "scores.csv", index=False, lineterminator="\n")
                 (tmp / "summary.json").write_text(
                     json.dumps(_clean(summary), indent=1, allow_nan=False) + "\n", encoding="utf-8"
                 )

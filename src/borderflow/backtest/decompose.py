@@ -5,6 +5,8 @@
 - season: the monthly model's seasonal factors of the months ahead over the origin month's,
   weighted by the fitted sector shares; its band is the spread (p05-p95) of the same change
   in each of the last SEASON_YEARS years' detrended record (what one year's season did);
+- calendar correction: the model's median past error of the total from the same calendar
+  month's origins (calibration.calendar_correction), a residual season the factors miss;
 - level: the fitted level's damped trend, and how far the origin month sat from the fitted
   level (a month above its level is expected to fall back);
 - measures: the engine's effect on the Southwest total (members' ratios, p05-p95).
@@ -19,6 +21,7 @@ import numpy as np
 from borderflow.backtest.run import Backtest
 from borderflow.monthly.seasonality import _deviations
 from borderflow.monthly.series import MonthlySeries
+from borderflow.network.graph import FloatArray
 
 SEASON_YEARS = 10
 
@@ -49,9 +52,10 @@ def season_years(history: MonthlySeries, horizon: int) -> list[float]:
     return out
 
 
-def decompose(bt: Backtest, package: str, observed_origin: float) -> list[Part]:
+def decompose(bt: Backtest, package: str, observed_origin: float, null: FloatArray) -> list[Part]:
     """Parts of the change from the origin month (its observed Southwest total) to the mean of
-    the months forecast under `package`."""
+    the months forecast under `package`, and the whole change: its band combines `null` (the
+    past log errors of the months' total, identify.total_null) with the members' ratios."""
     fit = bt.fit
     h = len(bt.months)
     shares = fit.shares.shares
@@ -66,13 +70,23 @@ def decompose(bt: Backtest, package: str, observed_origin: float) -> list[Part]:
     start = level_now * f_origin / observed_origin
     years = season_years(fit.history, h)
     s05, s95 = (float(np.quantile(years, q)) for q in (0.05, 0.95)) if len(years) >= 3 else (None, None)
-    model = bt.model
+    raw = bt.model
+    corr = np.zeros(h) if bt.band.correction is None else bt.band.correction
+    model = raw * np.exp(corr)[:, None]  # the p50 path before the measures
+    calendar = float(model.sum() / raw.sum())
     r = bt.effect.ratios[package]  # (members, months, sectors)
     total = (r * model[None]).sum(axis=(1, 2)) / model.sum()
     measures = Part("measures (engine effect on the total)", *(float(np.quantile(total, q)) for q in (0.5, 0.05, 0.95)))
+    logs = (null[:, None] + np.log(total)[None, :]).ravel()
+    base = float(raw.sum()) / h / observed_origin  # the band is the raw path's past errors
+    mid = float(model.sum()) / h / observed_origin * float(np.median(total))
+    lo, hi = (base * float(np.exp(np.quantile(logs, q))) for q in (0.05, 0.95))
+    whole = Part("whole change (mean month ahead / origin month)", mid, min(lo, mid), max(hi, mid))
     return [
+        whole,
         Part("origin month vs its fitted level", start, None, None),
-        Part("season", season, s05, s95),
+        Part("season (the model's factors)", season, s05, s95),
+        Part("calendar correction (its past errors from this month)", calendar, None, None),
         Part("level trend", trend, None, None),
         measures,
     ]

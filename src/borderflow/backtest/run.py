@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from borderflow.backtest.calibration import (
+    CALENDAR_YEARS,
     COVERAGE_ORIGINS,
     MAX_HORIZON,
     WINDOW,
@@ -14,6 +15,7 @@ from borderflow.backtest.calibration import (
     Coverage,
     ErrorTable,
     band_from,
+    calendar_correction,
     choose_tail,
     error_table,
 )
@@ -60,9 +62,10 @@ def run_backtest(
     months = list(pd.period_range(origin + 1, until, freq="M"))
     fit = fit_monthly(history)
     model = fit.forecast(horizon)
-    table = error_table(history, origin - (horizon + COVERAGE_ORIGINS + WINDOW), horizon)
+    back = horizon + COVERAGE_ORIGINS + max(WINDOW, 12 * CALENDAR_YEARS)  # the past record's corrections too
+    table = error_table(history, origin - back, horizon)
     plain, cover = choose_tail(table, origin)
-    band = band_from(table.known_at(origin), cover.tail)
+    band = replace(band_from(table.known_at(origin), cover.tail), correction=calendar_correction(table, origin))
     past = past_record(table, history, origin, COVERAGE_ORIGINS, cover.tail)
     base = status_quo or scenario.default_policy or next(iter(scenario.policies))
     extra = enacted_packages(scenario)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from borderflow.backtest.calibration import ErrorTable, band_from
+from borderflow.backtest.calibration import ErrorTable, band_from, calendar_correction
 from borderflow.metrics import interval_score, share_dissimilarity, wape
 from borderflow.monthly.naive import carried_forward, last_year_scaled, seasonal_naive
 from borderflow.monthly.series import MonthlySeries
@@ -17,8 +17,9 @@ from borderflow.network.graph import FloatArray
 CARRIED = "last month carried forward"
 LAST_YEAR = "same months a year earlier, scaled"
 SAME_MONTHS = "same months a year earlier"
-MODEL = "monthly model p50 (its mean path)"
-CORRECTED = "monthly model x its median past error"
+MODEL = "monthly model p50 (calendar-corrected)"
+RAW = "monthly model mean path (uncorrected)"
+CORRECTED = "monthly model x median of all recent errors"
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,13 @@ def past_record(table: ErrorTable, series: MonthlySeries, at: pd.Period, origins
         raw = table.forecasts[i]
         observed = series.window(origin + 1, h)
         history = series.through(origin)
-        cands = {MODEL: raw, CORRECTED: raw * np.exp(band.mid), **naive(history, h)}
+        p50 = raw * np.exp(calendar_correction(table, origin))[:, None]
+        cands = {MODEL: p50, RAW: raw, CORRECTED: raw * np.exp(band.mid), **naive(history, h)}
         for name, f in cands.items():
             per.setdefault(name, []).append(f)
             wape_by_origin.setdefault(name, []).append(wape(f, observed))
-        lows.append(raw * np.exp(band.low))
-        highs.append(raw * np.exp(band.high))
+        lows.append(np.minimum(raw * np.exp(band.low), p50))
+        highs.append(np.maximum(raw * np.exp(band.high), p50))
         obs_all.append(observed)
     if not used:
         raise ValueError(f"no earlier origin with a calibrated band before {at}; expected a longer record")
