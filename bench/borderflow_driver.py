@@ -2,7 +2,14 @@
 
 Run by the project's own interpreter (the one with borderflow installed)::
 
-    python bench/borderflow_driver.py FOLDER OUT.json [--hasten N] [--seeds 0 1 2 3 4]
+    python bench/borderflow_driver.py FOLDER OUT.json [--hasten N] [--seeds 0 1 2 3 4] [--spawning flee31|folder]
+
+``--spawning flee31`` (the default) spawns as Flee 3.1 does whatever the folder says: new
+people each day follow the change in data_layout.csv's ``total`` file
+(``spawn_rules.sum_from_camps: false``). Flee's newer releases, and borderflow by default,
+follow the sum of the observed camps instead; where a folder's total counts people who never
+reach a camp (ethiopia's IDPs, South Sudan's) the two differ by an order of magnitude, so the
+side-by-side uses Flee 3.1's rule. ``--spawning folder`` keeps the folder's own spawn rules.
 
 The scenario is loaded once; each seed is one ``borderflow.run``. Errors are borderflow's
 own ``borderflow.metrics.averaged_relative_difference``. Timings exclude interpreter
@@ -54,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="output JSON path")
     parser.add_argument("--hasten", type=int, default=None, help="override optimisations.hasten")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument(
+        "--spawning",
+        choices=["flee31", "folder"],
+        default="flee31",
+        help="flee31: follow the total file, as Flee 3.1 does (default); folder: the folder's own spawn_rules",
+    )
     args = parser.parse_args(argv)
     metric = borderflow.metrics.averaged_relative_difference
     rss_start_kb = memory.rss_kb()
@@ -62,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     scenario = borderflow.load_scenario(args.folder)
     if args.hasten is not None:
         scenario = scenario.with_hasten(args.hasten)
+    if args.spawning == "flee31":
+        rules = scenario.spawn_rules.model_copy(update={"sum_from_camps": False})
+        scenario = scenario.model_copy(update={"spawn_rules": rules})
     load_seconds = time.perf_counter() - load_start
 
     runs: list[dict[str, Any]] = []
@@ -89,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "borderflow_version": getattr(borderflow, "__version__", "unknown"),
         "scenario": args.folder.resolve().name,
         "hasten": args.hasten,
+        "spawning": args.spawning,
         "days": len(next(iter(obs.values()), [])),
         "load_seconds": load_seconds,
         "rss_start_kb": rss_start_kb,

@@ -14,7 +14,8 @@ tool (each driver reports its own peak, see memory.py):
 Error rows: each folder at its own simsetting.yml hasten (mali2012 10, burundi 1), except
 car at 10 for both tools (Flee needs well over half an hour at 1). Flee is scored over
 ``--flee-runs`` runs (seeds 0..N-1), borderflow over seeds 0..4; both with
-``borderflow.metrics.averaged_relative_difference``. Speed row: mali2012 at hasten 1, one
+``borderflow.metrics.averaged_relative_difference``; borderflow spawns by Flee 3.1's rule
+(``borderflow_driver.py --spawning flee31``: the change in the total file). Speed row: mali2012 at hasten 1, one
 run of each, run alone after the error rows. Flee runs without its per-agent logging and
 without drawing agent demographics (see flee_driver.py): neither changes a count.
 

@@ -14,7 +14,8 @@ listed here. Three steps:
    folder either tool cannot run is listed with that tool's one-line reason. Documented
    exclusion: a folder whose ``simsetting.yml`` asks for a rule Flee 3.1 reads but never
    applies or does not read (``FLEE31_LACKS``: D-Flee's flood spawning and flood rules, a
-   decay interval other than the 30 days 3.1 fixes) runs under other rules in Flee 3.1,
+   decay interval other than the 30 days 3.1 fixes, ``empty_camps_on_day0``) runs under
+   other rules in Flee 3.1,
    so it is listed, not compared.
 2. **Which hasten.** The folder's own ``simsetting.yml`` hasten, unless Flee would take
    more than ``--budget-minutes`` at it: Flee's time scales with its agents, so the time at
@@ -23,8 +24,10 @@ listed here. Three steps:
    by both tools.
 3. **The comparison.** ``--flee-runs`` Flee runs (seeds 0..N-1; Flee seeds nothing, so
    these are draws) and borderflow over seeds 0..4, at that hasten, quickest folders
-   first. Both are scored by ``borderflow.metrics.averaged_relative_difference`` (normal
-   and rescaled). A folder passes when borderflow's mean is within ``BAND`` (0.05) of
+   first; borderflow spawns by Flee 3.1's rule (the change in the ``total`` file,
+   ``borderflow_driver.py --spawning flee31``), as Flee 3.1 does whatever a folder says.
+   Both are scored by ``borderflow.metrics.averaged_relative_difference`` (normal and
+   rescaled). A folder passes when borderflow's mean is within ``BAND`` (0.05) of
    Flee's mean, checked for the normal and the rescaled error separately.
 
 Prints two Markdown tables (compared folders; folders not compared, with the reason) and
@@ -77,6 +80,7 @@ FLEE31_LACKS: dict[str, Any] = {
     "flood_rules": None,
     "move_rules.flood_rules": None,
     "spawn_rules.conflict_spawn_decay_interval": 30,
+    "spawn_rules.empty_camps_on_day0": False,  # 3.1 does not read it (its runs' unread_settings)
 }
 
 

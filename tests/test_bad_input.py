@@ -425,13 +425,6 @@ CASES: list[Case] = [
         "closure_start",
     ),
     Case(
-        "observation-decreasing-dates",
-        write("source_data/camp_one.csv", "#DateTime,count\n2020-01-05,300\n2020-01-01,0\n"),
-        "camp_one.csv",
-        "line 3",
-        "increasing",
-    ),
-    Case(
         "observation-bad-date",
         write("source_data/camp_one.csv", "2020-01-01,0\n5 Jan 2020,300\n"),
         "camp_one.csv",
@@ -460,10 +453,10 @@ CASES: list[Case] = [
         "movement_rules",
     ),
     Case(
-        "simsetting-empty-camps-on-day0",
-        replace("simsetting.yml", "take_from_population: False", "empty_camps_on_day0: True"),
+        "simsetting-agents-from-csv",
+        replace("simsetting.yml", "take_from_population: False", "read_from_agents_csv_file: True"),
         "simsetting.yml",
-        "spawn_rules.empty_camps_on_day0",
+        "spawn_rules.read_from_agents_csv_file",
         "not implemented",
     ),
     Case(

@@ -36,6 +36,24 @@ def test_files_without_header_rows_read_the_same(tmp_path: Path) -> None:
     assert bare.routes == with_header.routes
 
 
+def test_observation_dates_out_of_order_are_read_as_flee_reads_them(tmp_path: Path) -> None:
+    """Flee interpolates day t between the first row dated after t and the row before it in
+    the file. Rows (day, count): (0, 0), (4, 400), (2, 100), (8, 800). Days 1-3 lie before
+    row 2's day 4: 100, 200, 300. Days 4-7: the first row after them is (8, 800), the row
+    before it (2, 100): 100 + 700 x (t - 2) / 6 = 333.3, 450, 566.7, 683.3. From day 8 no row
+    is later: the last row's 800."""
+    folder = make_flee_folder(tmp_path)
+    camp = folder / "source_data" / "camp_one.csv"
+    camp.write_text("2020-01-01,0\n2020-01-05,400\n2020-01-03,100\n2020-01-09,800\n", encoding="utf-8")
+    sc = read_flee_folder(folder)
+    world = compile_world(sc)
+    j = world.observed.index("Camp_One")
+    np.testing.assert_array_equal(world.obs[:, j], [0, 100, 200, 300, 333, 450, 566, 683, 800, 800])
+    [note] = [n for n in sc.notes if "camp_one.csv" in n]
+    assert "line 3" in note
+    assert "as Flee reads them" in note
+
+
 def test_a_long_hash_row_names_attribute_columns(tmp_path: Path) -> None:
     locations = LOCATIONS.replace(",population\n", ",population,fatalities\n").replace(",20000\n", ",20000,7\n")
     routes = ROUTES.replace("forced_redirection\n", "forced_redirection,max_move_speed\n").replace(
@@ -233,7 +251,7 @@ def test_a_period_with_no_observations_is_not_a_scenario(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("section", "key", "value"),
     [
-        ("spawn_rules", "empty_camps_on_day0", "True"),
+        ("spawn_rules", "read_from_agents_csv_file", "True"),
         ("move_rules", "ChildrenAvoidHazards", "True"),
         # D-Flee's flood rules run (tests/test_rules_flood.py); its forecaster does not
         ("move_rules", "flood_rules", "{flood_forecaster: True}"),
@@ -253,10 +271,10 @@ def test_all_unimplemented_settings_are_named_in_one_error(tmp_path: Path) -> No
     folder = make_flee_folder(tmp_path)
     path = folder / "simsetting.yml"
     text = path.read_text().replace("start_on_foot: False", "use_v1_rules: True")
-    path.write_text(text.replace("take_from_population: False", "empty_camps_on_day0: True"), encoding="utf-8")
+    path.write_text(text.replace("take_from_population: False", "read_from_agents_csv_file: True"), encoding="utf-8")
     with pytest.raises(NotImplementedSetting) as info:
         read_flee_folder(folder)
-    assert set(info.value.where.split(", ")) == {"move_rules.use_v1_rules", "spawn_rules.empty_camps_on_day0"}
+    assert set(info.value.where.split(", ")) == {"move_rules.use_v1_rules", "spawn_rules.read_from_agents_csv_file"}
 
 
 def _with_settings(tmp_path: Path, spawn: str = "", move: str = "") -> Path:

@@ -54,6 +54,36 @@ def test_without_insert_day0_the_day0_count_is_spawned_instead() -> None:
     np.testing.assert_array_equal(world.day0, [0, 0, 0])
 
 
+def test_empty_camps_on_day0_counts_every_series_from_its_day0_value() -> None:
+    """Flee's newer `empty_camps_on_day0`: nobody is placed on day 0, and the observations
+    (summed: 150 130 110 130 150 170 170 170) are counted from day 0's: 0 -20 -40 -20 0 20 20 20.
+    Changes 0 -20 -20 +20 +20 +20 0 0 as before, so the same 20 people appear on day 5 only."""
+    world = compile_world(camps_scenario(empty_camps_on_day0=True))
+    np.testing.assert_array_equal(world.obs[:, 0], [0, 0, 0, 20, 40, 60, 60, 60])  # K1 - 100
+    np.testing.assert_array_equal(world.obs[:, 1], [0, -20, -40, -40, -40, -40, -40, -40])  # K2 - 50
+    np.testing.assert_array_equal(world.day0, [0, 0, 0])
+    np.testing.assert_array_equal(world.spawn_total, [0, 0, 0, 0, 0, 20, 0, 0])
+    rec = borderflow.run(camps_scenario(empty_camps_on_day0=True), seed=1).record
+    assert rec.population[0].sum() == 0
+    assert rec.population[-1].sum() == 20
+
+
+def test_empty_camps_on_day0_counts_the_total_file_from_day0_too() -> None:
+    sc = scenario(
+        [place("Z", "conflict", population=1), place("K", "camp")],
+        days=4,
+        spawn={"data_driven": True, "sum_from_camps": False, "empty_camps_on_day0": True, "insert_day0": False},
+        observations=[observed("K", [(0, 10)])],
+        total_observed=[ObservationPoint(date=day(0), count=100), ObservationPoint(date=day(3), count=160)],
+        conflicts=[conflict("Z")],
+    )
+    world = compile_world(sc)
+    # without insert_day0 day 0's count is spawned, but counted from day 0 it is 0
+    np.testing.assert_array_equal(world.spawn_total, [0, 20, 20, 20])
+    np.testing.assert_array_equal(world.obs[:, 0], [0, 0, 0, 0])
+    np.testing.assert_array_equal(world.day0, [0, 0])
+
+
 def test_observations_are_interpolated_and_truncated() -> None:
     sc = scenario(
         [place("Z", "conflict", population=1), place("K", "camp")],

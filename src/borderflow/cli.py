@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -20,8 +20,10 @@ from rich.table import Table
 
 from borderflow import __version__
 from borderflow.api import run as run_scenario
+from borderflow.backtest.commands import register as register_backtest_command
 from borderflow.calibrate.commands import register as register_calibrate_command
 from borderflow.ensemble.commands import register as register_ensemble_commands
+from borderflow.metrics.sector_months import SectorMonths
 from borderflow.monthly.commands import register as register_record_commands
 from borderflow.report.compare import Comparison, change
 from borderflow.results import Result, claim, verify, write_results
@@ -30,6 +32,9 @@ from borderflow.scenario import BUILTIN, DEFAULT_SCENARIO, Scenario, ScenarioErr
 from borderflow.scenario.flee_folder import read_flee_folder
 from borderflow.scenario.limits import MAX_HASTEN, MAX_SEED
 from borderflow.scenario.native import check_native_target
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     name="borderflow",
@@ -236,6 +241,14 @@ def validate(
         Path | None,
         typer.Option("--suite", help="Run every Flee scenario folder in this folder; one table (and CSV/JSON)."),
     ] = None,
+    cbp: Annotated[
+        Path | None,
+        typer.Option(
+            "--cbp",
+            help="The folder of CBP files for the scenario's sector_observations (default: $BORDERFLOW_CBP, "
+            "a data root's data/cbp, else ../shared/data/cbp).",
+        ),
+    ] = None,
     calibrate: Annotated[
         bool,
         typer.Option(
@@ -244,7 +257,8 @@ def validate(
     ] = False,
     budget: Annotated[int, typer.Option(min=1, max=100_000, help="With --calibrate: candidates per calibration.")] = 48,
 ) -> None:
-    """Run a scenario and score it against its observations (Flee's yardstick and MASE)."""
+    """Run a scenario and score it against its observations: observed places (Flee's yardstick
+    and MASE) and Border Patrol encounters by sector and month in the CBP record."""
     if suite is not None:
         from borderflow.report.suite_cli import validate_suite  # only the suite needs it
 
@@ -264,25 +278,71 @@ def validate(
     if calibrate:
         raise ScenarioError(None, "--calibrate", "given without --suite; expected --suite DIR --calibrate")
     sc = _load(scenario, hasten)
-    if not sc.observations:
+    if not sc.observations and sc.sector_observations is None:
         raise ScenarioError(
             scenario or DEFAULT_SCENARIO,
             "observations",
-            "none; expected observed counts to validate against (observations: in a native file, data_layout.csv in a Flee folder)",
+            "none; expected observed counts to validate against (observations: or sector_observations: in a native "
+            "file, data_layout.csv in a Flee folder)",
         )
+    record = None
+    if sc.sector_observations is not None:  # read before any work: a bad record fails fast
+        from borderflow.record import cbp_folder
+        from borderflow.record.observed import sector_record
+
+        record = sector_record(sc, cbp_folder(cbp), scenario or DEFAULT_SCENARIO)
     with claim(out if out is not None else _default_out(sc, scenario)) as claimed:  # before any work
         result = run_scenario(sc, seed=seed)
-        folder = write_results(result, claimed)
+        months = None if record is None else _score_sectors(result, record)
+        folder = write_results(result, claimed, sector_months=months)
+    metrics = result.metrics()
+    if months is not None:
+        metrics["sector_months"] = months.summary()
     if as_json:
         # stdout holds strict JSON only: NaN (e.g. MASE where observations never change) becomes null.
-        metrics, nulls = _strict_json(result.metrics())
+        strict, nulls = _strict_json(metrics)
         for where in nulls:
             err_console.print(f"note: {where} is not a number (undefined for this data); written as null")
-        print(json.dumps(metrics, indent=2, allow_nan=False))
+        print(json.dumps(strict, indent=2, allow_nan=False))
         err_console.print(f"metrics written to {folder / 'metrics.json'}")
     else:
-        out_console.print(_metrics_table(result))
+        if result.observed_places:
+            out_console.print(_metrics_table(result))
+        if months is not None:
+            out_console.print(_sector_months_table(result, months))
         out_console.print(f"metrics written to {folder / 'metrics.json'}")
+
+
+def _score_sectors(result: Result, record: pd.DataFrame) -> SectorMonths:
+    from borderflow.metrics.sector_months import score_sector_months
+
+    spec = result.world.scenario.sector_observations
+    assert spec is not None  # validate reads the record only when the scenario names sectors
+    assert result.border is not None  # and sector_observations require the border section
+    b = result.border
+    return score_sector_months(result.dates, b.arrays["sector_encounters"], b.sectors, spec.sectors, record)
+
+
+def _sector_months_table(result: Result, months: SectorMonths) -> Table:
+    table = Table(
+        title=f"{result.scenario_name}: Border Patrol encounters by sector and month vs the CBP record "
+        f"(seed {result.seed})"
+    )
+    for col in ("month", "sector", "simulated", "observed", "sim share", "obs share"):
+        table.add_column(col, justify="left" if col in ("month", "sector") else "right")
+    for i, m in enumerate(months.months):
+        sim, obs = months.simulated[i], months.observed[i]
+        for j, s in enumerate(months.sectors):
+            sim_share = f"{sim[j] / sim.sum():.1%}" if sim.sum() > 0 else "-"
+            obs_share = f"{obs[j] / obs.sum():.1%}" if obs.sum() > 0 else "-"
+            table.add_row(m, s, f"{sim[j]:,.0f}", f"{obs[j]:,.0f}", sim_share, obs_share)
+        table.add_row(m, "all", f"{sim.sum():,.0f}", f"{obs.sum():,.0f}", "", "")
+        table.add_section()
+    scores = months.summary()
+    table.add_row("averaged relative difference", "", f"{scores['averaged_relative_difference']:.3f}", "", "", "")
+    table.add_row("WAPE", "", f"{scores['wape']:.3f}", "", "", "")
+    table.add_row("sector-share dissimilarity", "", f"{scores['share_dissimilarity']:.3f}", "", "", "")
+    return table
 
 
 def _strict_json(value: object, where: str = "") -> tuple[object, list[str]]:
@@ -435,9 +495,44 @@ def report_cmd(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Folder keeping every run (created if missing; kept across restarts).")
+    ] = Path("runs"),
+) -> None:
+    """Serve the web app: pick a scenario, switch policy components on and off, run, compare runs."""
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise ScenarioError(runs_dir, "--runs-dir", "is not a folder; expected a folder to keep the runs in")
+    import uvicorn
+
+    from borderflow.web.app import create_app
+
+    out_console.print(f"borderflow web app on http://{host}:{port}/ (runs in {shown(runs_dir)}); Ctrl-C stops it")
+    uvicorn.run(create_app(runs_dir), host=host, port=port, log_level="warning")
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of the native scenario file."""
     out_console.print_json(json.dumps(Scenario.model_json_schema()))
+
+
+@app.command(name="compile-kernel")
+def compile_kernel() -> None:
+    """Compile the movement kernel with numba now and cache it on disk (~35 s of CPU, once per
+    install): runs long enough to gain from it then use it (BORDERFLOW_KERNEL=auto)."""
+    import time
+
+    from borderflow.engine import kernel
+
+    if not kernel.numba_installed():
+        raise typer.BadParameter("numba is not installed; expected it with borderflow (pip install numba)")
+    t0 = time.perf_counter()
+    kernel.warm()
+    where = kernel.cache_dir() or "nowhere writable (set NUMBA_CACHE_DIR): every process compiles it again"
+    out_console.print(f"movement kernel ready in {time.perf_counter() - t0:.1f} s; cached in {where}", highlight=False)
 
 
 @app.command()
@@ -449,6 +544,7 @@ def version() -> None:
 register_ensemble_commands(app)
 register_calibrate_command(app)
 register_record_commands(app)
+register_backtest_command(app)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ minimum staffing it closes and its queue goes back to the city to choose again.
 Arriving at a sector is an encounter by the Border Patrol; a sector processes its
 custody backlog up to a capacity that grows with officers pulled from the sector's ports
 when the backlog passes a threshold. Processed people leave the flow, or a share is sent
-back south. Appointments move people from a city straight into a port's queue.
+back south. Appointments (CBP One) are scheduled: the daily quota is shared by the open
+appointment ports, each takes its share from the people waiting in its border city (those
+registered for an appointment first) and processes them that day, outside the walk-up queue.
 """
 
 from __future__ import annotations
@@ -21,9 +23,18 @@ from borderflow.engine.components import Component, DayView
 from borderflow.network.graph import BoolArray, FloatArray, IntArray
 from borderflow.scenario.border_specs import BorderSpec
 
-PORT_FIELDS = ("queue", "processed", "wait_days", "officers", "closed", "appointments", "returned")
+PORT_FIELDS = (
+    "queue",
+    "processed",
+    "wait_days",
+    "officers",
+    "closed",
+    "capacity_factor",
+    "appointments",
+    "returned",
+)
 SECTOR_FIELDS = ("encounters", "backlog", "processed", "officers_pulled", "returned")
-CITY_FIELDS = ("population", "shelter_occupancy", "overflow")
+CITY_FIELDS = ("population", "waiting", "appointments", "shelter_occupancy", "overflow")
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,15 @@ class BorderDay:
 
     forced_closed: BoolArray  # (P,) ports closed by a policy today
     away: IntArray  # (P,) officers of each port redeployed elsewhere today
+    capacity_factor: FloatArray  # (P,) multiplies each port's walk-up processing capacity today
     quota_factor: float = 1.0  # multiplies the appointment quota today
 
     def close_ports(self, ports: IntArray) -> None:
         self.forced_closed[ports] = True
+
+    def scale_capacity(self, ports: IntArray, factor: float) -> None:
+        """A partial closure: levers on one port multiply; a factor of 0 closes it."""
+        np.multiply.at(self.capacity_factor, ports, factor)
 
     def scale_quota(self, factor: float) -> None:
         self.quota_factor *= factor
@@ -71,6 +87,7 @@ class BorderState:
     closed: BoolArray  # (P,) closed today (staffing or policy)
     today: BorderDay  # today's levers
     ledger: IntArray  # (P, T) people queueing at each port by the day they joined
+    waiting: IntArray  # (C,) people in each border city registered for an appointment (part of its population)
 
 
 class BorderSystem(Component):
@@ -96,6 +113,7 @@ class BorderSystem(Component):
             spec.patience_days,
         )
         self.appointments_per_day = spec.appointments_per_day
+        self.register_share = spec.register_share_per_day
         rule = spec.staff_rule
         # (backlog that pulls officers, backlog that releases them, officers moved a day), or None
         self.staff_rule = (
@@ -119,6 +137,11 @@ class BorderSystem(Component):
         self.sector_per_officer = np.array([s.per_officer_per_day / hasten for s in spec.sectors])
         self.sector_returned = np.array([s.returned_share for s in spec.sectors])
         self.city = np.array([index[c.place] for c in spec.cities], dtype=np.int64)
+        city_pos = {c.place: i for i, c in enumerate(spec.cities)}
+        # each port's city among the border cities (-1: the city has no entry in border.cities)
+        self.port_city_pos = np.array([city_pos.get(p.city, -1) for p in spec.ports], dtype=np.int64)
+        # cities where people register for appointments: those served by an appointment port
+        self.registers = np.isin(np.arange(len(spec.cities)), self.port_city_pos[self.port_appt])
         self.shelter = np.array([c.shelter_capacity / hasten for c in spec.cities])
         self.returns_to = None if spec.returns_to is None else index[spec.returns_to]
         # links into each port, closed while the port is closed
@@ -130,6 +153,7 @@ class BorderSystem(Component):
             closed=self.officers0 < self.min_officers,
             today=self.levers(),
             ledger=np.zeros((P, days), dtype=np.int64),
+            waiting=np.zeros(C, dtype=np.int64),
         )
         self.record = {
             **{f"port_{k}": np.zeros((days, P)) for k in PORT_FIELDS},
@@ -145,18 +169,26 @@ class BorderSystem(Component):
     def levers(self) -> BorderDay:
         """A fresh set of today's levers (nothing closed, nobody away, the quota as planned)."""
         P = len(self.port)
-        return BorderDay(np.zeros(P, dtype=np.bool_), np.zeros(P, dtype=np.int64))
+        return BorderDay(np.zeros(P, dtype=np.bool_), np.zeros(P, dtype=np.int64), np.ones(P))
 
     def before_moves(self, view: DayView) -> None:
         """Set today's move chances, port attractiveness and closed ports (after policies spoke)."""
         st = self.state
         assert isinstance(view.border, BorderDay)
         st.today = view.border
-        st.closed = (self._on_duty() < self.min_officers) | st.today.forced_closed | (self.port_capacity <= 0)
-        view.set_move_chance(self.city, self.city_movechance)
+        st.closed = (
+            (self._on_duty() < self.min_officers)
+            | st.today.forced_closed
+            | (self.port_capacity * st.today.capacity_factor <= 0)
+        )
+        # people registered for an appointment stay put: the move chance falls on the others
+        pop = view.people_at(self.city)
+        st.waiting = np.minimum(st.waiting, pop)  # anyone taken from a city since counts as waiting last
+        free = np.divide(pop - st.waiting, pop, out=np.ones(len(pop)), where=pop > 0)
+        view.set_move_chance(self.city, self.city_movechance * free)
         view.set_move_chance(self.sector, 0.0)  # people in custody do not walk away
         view.set_move_chance(self.port, np.where(st.closed, 1.0, 0.0))  # a closed port's queue chooses again
-        cap = self._port_capacity()
+        cap = self._port_capacity() + self._appointment_shares()  # the rate a queue is served at, at most
         with np.errstate(divide="ignore", invalid="ignore"):
             wait = np.where(cap > 0, view.people_at(self.port) / cap, np.inf)
         view.scale_destination(self.port, self.port_weight / (1.0 + wait / self.patience_days))
@@ -164,12 +196,20 @@ class BorderSystem(Component):
         for p in np.flatnonzero(st.closed):
             view.close_links(self.links_into_port[p])
 
+    def _appointment_shares(self) -> FloatArray:
+        """Today's appointments each port may give (the quota shared by the open appointment ports)."""
+        takers = self.port_appt & ~self.state.closed
+        n = int(takers.sum())
+        quota = self.appointments_per_day * self.state.today.quota_factor / self.h
+        share: FloatArray = np.where(takers, quota / max(n, 1), 0.0)
+        return share
+
     def _port_capacity(self) -> FloatArray:
         st = self.state
         staffing = np.divide(
             self._on_duty(), self.officers0, out=np.ones(len(self.port)), where=self.officers0 > 0
         ).clip(0.0, 1.0)
-        cap: FloatArray = np.where(st.closed, 0.0, self.port_capacity * staffing)
+        cap: FloatArray = np.where(st.closed, 0.0, self.port_capacity * staffing * st.today.capacity_factor)
         return cap
 
     # ----- after people moved ----------------------------------------------------------------
@@ -178,15 +218,20 @@ class BorderSystem(Component):
         t, rng = view.day, view.rng
         P = len(self.port)
         rec = self.record
+        st = self.state
         self._reconcile(t, view.people_at(self.port))
-        appt = self._appointments(t, view)
-        # ports: first in, first out
+        st.waiting = np.minimum(st.waiting, view.people_at(self.city))
+        appt, from_queue, appt_by_city, queue_wait = self._appointments(t, view)
+        # ports: walk-ups first in, first out, up to capacity; appointments besides
         cap = _whole(self._port_capacity(), rng)
-        done = np.minimum(view.people_at(self.port), cap)
+        walk_ups = np.minimum(view.people_at(self.port), cap)
         waits = np.zeros(P)
-        for p in np.flatnonzero(done):
-            waits[p] = self._serve(int(p), int(done[p]), t)
-        view.remove(self.port, done)
+        for p in np.flatnonzero(walk_ups):
+            waits[p] = self._serve(int(p), int(walk_ups[p]), t)
+        view.remove(self.port, walk_ups)
+        queued = walk_ups + from_queue  # the mean wait of everyone processed from the queue
+        waits = np.divide(waits * walk_ups + queue_wait * from_queue, queued, out=np.zeros(P), where=queued > 0)
+        done = walk_ups + appt
         back_p = rng.binomial(done, self.port_returned)
         # sectors: the custody backlog
         s_cap = _whole(self.sector_capacity + self.sector_per_officer * self._pulled_by_sector(), rng)
@@ -203,12 +248,14 @@ class BorderSystem(Component):
             view.tally("settled", where, processed)
         queues, backlog = view.people_at(self.port), view.people_at(self.sector)
         self._staff_rule(backlog)
+        self._register(view)
         h = self.h
         rec["port_queue"][t] = queues * h
         rec["port_processed"][t] = done * h
         rec["port_wait_days"][t] = waits
         rec["port_officers"][t] = self._on_duty()
         rec["port_closed"][t] = self.state.closed
+        rec["port_capacity_factor"][t] = self.state.today.capacity_factor
         rec["port_appointments"][t] = appt * h
         rec["port_returned"][t] = back_p * h
         rec["sector_encounters"][t] = view.arrived_at(self.sector) * h
@@ -218,6 +265,8 @@ class BorderSystem(Component):
         rec["sector_returned"][t] = back_s * h
         city_pop = view.people_at(self.city).astype(np.float64)
         rec["city_population"][t] = city_pop * h
+        rec["city_waiting"][t] = st.waiting * h
+        rec["city_appointments"][t] = appt_by_city * h
         rec["city_shelter_occupancy"][t] = np.minimum(city_pop, self.shelter) * h
         rec["city_overflow"][t] = np.maximum(city_pop - self.shelter, 0.0) * h
 
@@ -232,22 +281,47 @@ class BorderSystem(Component):
             else:
                 _take_newest(ledger[p, : t + 1], -diff)
 
-    def _appointments(self, t: int, view: DayView) -> IntArray:
+    def _appointments(self, t: int, view: DayView) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+        """CBP One: the day's quota, shared equally by the open appointment ports, each taking
+        its share from the people waiting in its city -- those staying there (the registered,
+        then the others), then those waiting at the port itself (longest first) -- and
+        processing them today outside the walk-up queue and its capacity. Appointments nobody
+        is there to take go unused. Returns per port the appointments kept and those of them
+        taken from its queue with their mean wait, and per border city those taken from it."""
         st = self.state
+        P = len(self.port)
         takers = self.port_appt & ~st.closed
         n = int(takers.sum())
-        appt = np.zeros(len(self.port), dtype=np.int64)
+        appt, from_queue = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
+        queue_wait = np.zeros(P)
+        by_city = np.zeros(len(self.city), dtype=np.int64)
         if n == 0 or self.appointments_per_day <= 0:
-            return appt
-        per_port = self.appointments_per_day * st.today.quota_factor / self.h / n
+            return appt, from_queue, by_city, queue_wait
+        shares = self._appointment_shares()
         for p in np.flatnonzero(takers):
-            city = int(self.port_city[p])
-            k = min(int(view.people_at(city)), int(_whole(np.array([per_port]), view.rng)[0]))
+            city, c = int(self.port_city[p]), int(self.port_city_pos[p])
+            want = int(_whole(shares[p : p + 1], view.rng)[0])
+            k = min(int(view.people_at(city)), want)
             view.remove(city, k)
-            view.release(int(self.port[p]), k)
-            st.ledger[p, t] += k
-            appt[p] = k
-        return appt
+            if c >= 0:
+                st.waiting[c] -= min(k, int(st.waiting[c]))  # the registered are served first
+                by_city[c] += k
+            q = min(int(view.people_at(int(self.port[p]))), want - k)
+            if q > 0:
+                queue_wait[p] = self._serve(int(p), q, t)
+                view.remove(int(self.port[p]), q)
+            appt[p], from_queue[p] = k + q, q
+        return appt, from_queue, by_city, queue_wait
+
+    def _register(self, view: DayView) -> None:
+        """Each person staying in a city with an appointment port, not yet registered, registers
+        with chance `register_share_per_day` and waits there for an appointment."""
+        if self.register_share <= 0 or not self.registers.any():
+            return  # no draws: scenarios without registration keep their random numbers
+        st = self.state
+        cities = np.flatnonzero(self.registers)
+        free = view.people_at(self.city[cities]) - st.waiting[cities]
+        st.waiting[cities] += view.rng.binomial(np.maximum(free, 0), self.register_share)
 
     def _serve(self, p: int, n: int, t: int) -> float:
         """Take n people from the front of port p's queue; their mean wait in days."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -56,9 +57,15 @@ class MovementState:
 class Movement:
     """The movement rules of one run, over a compiled world, drawing from the run's streams."""
 
-    def __init__(self, world: World, streams: Streams) -> None:
+    def __init__(self, world: World, streams: Streams, kernel: str = "numpy") -> None:
+        """`kernel`: "numpy" (this module, the reference) or "compiled" (engine/kernel.py:
+        the same day in one numba call, same draws)."""
+        if kernel not in ("numpy", "compiled"):
+            raise ValueError(f"kernel {kernel!r}; expected numpy or compiled")
         self.world = world
         self.streams = streams
+        self.kernel = kernel
+        self._k_net: Any = None  # the compiled kernel's network arrays, built on its first day
         self._dest_factor = np.ones(world.net.n_places)
         self._multimode = bool(world.net.hop_variants.shape[1] > 1)
         self._slot_open = np.ones(len(world.net.slot_link), dtype=np.bool_)
@@ -124,6 +131,11 @@ class Movement:
 
     def move(self) -> None:
         """Everyone staying decides; everyone on the road travels (same-day hops included)."""
+        if self.kernel == "compiled":
+            from borderflow.engine import kernel
+
+            kernel.move_day(self)
+            return
         st = self.state
         # 1. decide: everyone staying somewhere may leave
         if self._on_foot:
@@ -195,7 +207,7 @@ class Movement:
         st.fresh -= before - st.pop  # those who set out are fresh no more
         wave: list[Hops] = []
         if starting:
-            slots, counts, km_today = starting[0]
+            slots, counts, km_today = _concat(starting)  # every block of rows, not just the first
             days = self.walk_days[slots]
             later = days > 1
             if later.any():

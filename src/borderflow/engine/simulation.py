@@ -10,6 +10,7 @@ again the same day -> components act after moves -> the day's counts are recorde
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from borderflow.engine.components import Component, DayView, SeriesSpec
 from borderflow.engine.conflict_spawning import spawning_components
 from borderflow.engine.corridors import CorridorComponent
 from borderflow.engine.floods import FloodSystem
+from borderflow.engine.kernel import AUTO_SWITCH_S
+from borderflow.engine.kernel import cache_ready as kernel_cache_ready
+from borderflow.engine.kernel import choose as choose_kernel
 from borderflow.engine.movement import Movement, MovementState
 from borderflow.engine.seasonality import InflowSeasonalityComponent
 from borderflow.engine.streams import Streams
@@ -63,9 +67,13 @@ class DailyRecord:
 class Simulation:
     """One run of a compiled world with its own random streams."""
 
-    def __init__(self, world: World, seed: int, components: Sequence[Component] = ()) -> None:
+    def __init__(
+        self, world: World, seed: int, components: Sequence[Component] = (), kernel: str | None = None
+    ) -> None:
         """`components`: the run's policies and any other mechanisms; the scenario's inflow
-        seasonality, corridors, border and caravans are added here."""
+        seasonality, corridors, border and caravans are added here. `kernel`: the movement's
+        "numpy" (reference), "compiled" (numba, same draws) or "auto"; None reads
+        $BORDERFLOW_KERNEL, default "auto" (engine/kernel.py: `choose`)."""
         self.world = world
         self.streams = Streams(seed)
         spec = world.scenario.border
@@ -94,7 +102,9 @@ class Simulation:
         ]
         self._before = sorted(every, key=lambda c: c.before_rank)  # stable: ties keep their order
         self._after = sorted(every, key=lambda c: c.after_rank)
-        self.movement = Movement(world, self.streams)
+        self.kernel = choose_kernel(kernel)
+        # "auto" starts on the NumPy kernel and may switch in run() (same draws either way)
+        self.movement = Movement(world, self.streams, "numpy" if self.kernel == "auto" else self.kernel)
 
     @property
     def state(self) -> MovementState:
@@ -174,7 +184,15 @@ class Simulation:
         specs = self.series()
         rec = {s.name: np.zeros((T, L), dtype=np.int64) for s in specs}
         links = np.zeros((T, self.world.net.n_links), dtype=np.int64)
+        auto = self.kernel == "auto"
+        c0 = time.process_time()
         for t in range(T):
+            if auto and t > 0 and (time.process_time() - c0) / t * (T - t) > AUTO_SWITCH_S:
+                # the rest of the run would take the NumPy kernel longer than loading the
+                # compiled one costs: switch if it is cached (never compile here: ~35 s)
+                auto = False
+                if kernel_cache_ready():
+                    self.movement.kernel = "compiled"
             self.step()
             for s in specs:
                 rec[s.name][t] = s.read(self.today)

@@ -134,15 +134,19 @@ def compile_world(scenario: Scenario) -> World:
     obs = np.zeros((T, len(observed)), dtype=np.float64)
     for j, o in enumerate(scenario.observations):
         obs[:, j] = _interp_days(_corrected(o), scenario.start_date, T, h)
+    sr = scenario.spawn_rules
+    if sr.empty_camps_on_day0 and T:
+        obs -= obs[0]  # the people there on day 0 are left out of the run and of the observations alike
 
     spawn = np.zeros(T, dtype=np.int64)
-    sr = scenario.spawn_rules
     # conflict-driven spawning (engine/conflict_spawning.py) replaces data-driven spawning, as in Flee
     if sr.data_driven and sr.conflict_driven_spawning is None and (observed or scenario.total_observed):
         if sr.sum_from_camps or not scenario.total_observed:
             series = obs.sum(axis=1)
         else:
             series = _interp_days(scenario.total_observed, scenario.start_date, T, h)
+            if sr.empty_camps_on_day0:
+                series = series - series[0]
         diff = np.diff(series, prepend=0.0 if not sr.insert_day0 else series[0])
         debt = 0.0
         for t in range(T):
@@ -154,7 +158,7 @@ def compile_world(scenario: Scenario) -> World:
             spawn[t] = int(new)
 
     day0 = np.zeros(L, dtype=np.int64)
-    if sr.insert_day0:
+    if sr.insert_day0 and not sr.empty_camps_on_day0:
         for j, name in enumerate(observed):
             i = net.index[name]
             if kinds[i] in (CAMP, IDPCAMP):

@@ -14,6 +14,7 @@ from borderflow.policies.border_levers import (
     AppointmentQuotaPolicy,
     ClosePortPolicy,
     DissolveCaravanPolicy,
+    PortCapacityPolicy,
     RedeployStaffPolicy,
 )
 from borderflow.policies.close_route import CloseRoutePolicy
@@ -27,6 +28,7 @@ from borderflow.scenario.policy_specs import (
     DissolveCaravan,
     Incentives,
     PolicySpec,
+    PortCapacity,
     RailWatch,
     RedeployStaff,
     Returns,
@@ -38,6 +40,7 @@ REGISTRY: dict[type[PolicySpec], type[Policy]] = {
     Incentives: IncentivesPolicy,
     CloseRoute: CloseRoutePolicy,
     ClosePort: ClosePortPolicy,
+    PortCapacity: PortCapacityPolicy,
     AppointmentQuota: AppointmentQuotaPolicy,
     RedeployStaff: RedeployStaffPolicy,
     DissolveCaravan: DissolveCaravanPolicy,

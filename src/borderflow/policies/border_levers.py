@@ -1,4 +1,5 @@
-"""Levers on the border system: closing ports, changing the appointment quota, redeploying officers."""
+"""Levers on the border system: closing ports, scaling their capacity, changing the appointment
+quota, redeploying officers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import numpy as np
 
 from borderflow.engine.world import World
 from borderflow.policies.base import DayView, Policy
-from borderflow.scenario.policy_specs import AppointmentQuota, ClosePort, DissolveCaravan, RedeployStaff
+from borderflow.scenario.policy_specs import (
+    AppointmentQuota,
+    ClosePort,
+    DissolveCaravan,
+    PortCapacity,
+    RedeployStaff,
+)
 
 
 def _port_positions(world: World, names: list[str]) -> list[int]:
@@ -28,6 +35,19 @@ class ClosePortPolicy(Policy):
     def before_moves(self, view: DayView) -> None:
         assert view.border is not None
         view.border.close_ports(self.ports)
+
+
+class PortCapacityPolicy(Policy):
+    """A partial closure: the ports' walk-up processing capacity times `factor` today."""
+
+    def __init__(self, spec: PortCapacity, world: World) -> None:
+        super().__init__(spec, world)
+        self.ports = np.array(_port_positions(world, spec.ports), dtype=np.int64)
+        self.factor = spec.factor
+
+    def before_moves(self, view: DayView) -> None:
+        assert view.border is not None
+        view.border.scale_capacity(self.ports, self.factor)
 
 
 class AppointmentQuotaPolicy(Policy):

@@ -82,38 +82,57 @@ def time_chart(chart_id: str, title: str, start: dt.date, lines: Sequence[Line],
     """Lines over days from `start`; a line with quantile rows is drawn as a median and bands."""
     plt = _pyplot()
     with plt.rc_context(_STYLE):
-        fig, ax = plt.subplots(figsize=(7.2, 3.2))
-        fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.2)  # fixed: no layout pass per chart
-        days = 0
-        for k, line in enumerate(lines):
-            values = np.asarray(line.values, dtype=np.float64)
-            days = max(days, values.shape[-1])
-            x = np.arange(values.shape[-1])
-            colour = f"C{k % 10}"
-            if values.ndim == 2 and values.shape[0] == 5:
-                ax.fill_between(x, values[0], values[4], color=colour, alpha=0.15, linewidth=0)
-                ax.fill_between(x, values[1], values[3], color=colour, alpha=0.3, linewidth=0)
-                ax.plot(x, values[2], color=colour, label=f"{_plain(line.label)} (median, 25–75 %, 5–95 %)")
-            elif values.ndim == 2 and values.shape[0] == 3:
-                ax.fill_between(x, values[0], values[2], color=colour, alpha=0.2, linewidth=0)
-                ax.plot(x, values[1], color=colour, label=f"{_plain(line.label)} (mean, min–max band)")
-            elif line.points:
-                keep = ~np.isnan(values)
-                ax.plot(x[keep], values[keep], "o", color="black", markersize=2.5, label=_plain(line.label))
-            else:
-                ax.plot(x, values, color=colour, linestyle="--" if line.dashed else "-", label=_plain(line.label))
-        # days on the axis, labelled with their dates (cheaper than matplotlib's date locators)
-        step = max(1, -(-days // 8))
-        step = 7 * -(-step // 7) if step > 3 else step
-        ticks = np.arange(0, max(days, 1), step)
-        ax.set_xticks(ticks, [(start + dt.timedelta(days=int(t))).isoformat() for t in ticks], rotation=30, ha="right")
-        ax.set_xlim(-0.5, max(days - 0.5, 0.5))
-        ax.set_title(_plain(title), loc="left", fontsize=10)
-        ax.set_ylabel(ylabel)
-        ax.yaxis.set_major_formatter(_thousands())
-        if len(lines) > 1 or any(np.asarray(ln.values).ndim == 2 for ln in lines):
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
-        return _svg(fig, chart_id)
+        return _svg(_time_figure(title, start, lines, ylabel), chart_id)
+
+
+def time_chart_png(title: str, start: dt.date, lines: Sequence[Line], ylabel: str = "people", dpi: int = 150) -> bytes:
+    """The same chart as `time_chart`, as PNG bytes (drawn by matplotlib's Agg, no browser needed)."""
+    plt = _pyplot()
+    with plt.rc_context(_STYLE):
+        fig = _time_figure(title, start, lines, ylabel)
+        buf = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        plt.close(fig)
+        return buf.getvalue()
+
+
+def _time_figure(title: str, start: dt.date, lines: Sequence[Line], ylabel: str) -> Any:
+    """The time chart's figure (the caller sets the style and saves it)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 3.2))
+    fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.2)  # fixed: no layout pass per chart
+    days = 0
+    for k, line in enumerate(lines):
+        values = np.asarray(line.values, dtype=np.float64)
+        days = max(days, values.shape[-1])
+        x = np.arange(values.shape[-1])
+        colour = f"C{k % 10}"
+        if values.ndim == 2 and values.shape[0] == 5:
+            ax.fill_between(x, values[0], values[4], color=colour, alpha=0.15, linewidth=0)
+            ax.fill_between(x, values[1], values[3], color=colour, alpha=0.3, linewidth=0)
+            ax.plot(x, values[2], color=colour, label=f"{_plain(line.label)} (median, 25–75 %, 5–95 %)")
+        elif values.ndim == 2 and values.shape[0] == 3:
+            ax.fill_between(x, values[0], values[2], color=colour, alpha=0.2, linewidth=0)
+            ax.plot(x, values[1], color=colour, label=f"{_plain(line.label)} (mean, min–max band)")
+        elif line.points:
+            keep = ~np.isnan(values)
+            ax.plot(x[keep], values[keep], "o", color="black", markersize=2.5, label=_plain(line.label))
+        else:
+            ax.plot(x, values, color=colour, linestyle="--" if line.dashed else "-", label=_plain(line.label))
+    # days on the axis, labelled with their dates (cheaper than matplotlib's date locators)
+    step = max(1, -(-days // 8))
+    step = 7 * -(-step // 7) if step > 3 else step
+    ticks = np.arange(0, max(days, 1), step)
+    ax.set_xticks(ticks, [(start + dt.timedelta(days=int(t))).isoformat() for t in ticks], rotation=30, ha="right")
+    ax.set_xlim(-0.5, max(days - 0.5, 0.5))
+    ax.set_title(_plain(title), loc="left", fontsize=10)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(_thousands())
+    if len(lines) > 1 or any(np.asarray(ln.values).ndim == 2 for ln in lines):
+        ax.legend(loc="upper left", fontsize=7, frameon=False)
+    return fig
 
 
 def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:

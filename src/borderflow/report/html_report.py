@@ -203,7 +203,7 @@ def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
             overflow = cities.groupby("date")["overflow"].sum()
             facts.append(f"shelter overflow at its peak: <b>{_n(float(overflow.max()))}</b> people")
     metrics = json.loads((folder / "metrics.json").read_text()) if (folder / "metrics.json").is_file() else {}
-    if metrics:
+    if "averaged_relative_difference" in metrics:
         facts.append(
             f"error against the observations (Flee's averaged relative difference): "
             f"<b>{metrics['averaged_relative_difference']:.3f}</b>"

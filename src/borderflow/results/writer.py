@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from borderflow import __version__
+from borderflow.metrics.sector_months import SectorMonths
 from borderflow.results.folder import MANIFEST, OutputFolder, claim, sha256
 from borderflow.results.result import Result
 
@@ -33,11 +34,17 @@ def _write_table(df: pd.DataFrame, folder: Path, stem: str) -> list[str]:
 
 
 def write_results(
-    result: Result, out: str | Path | OutputFolder, *, extra: dict[str, Any] | None = None, report: bool = False
+    result: Result,
+    out: str | Path | OutputFolder,
+    *,
+    extra: dict[str, Any] | None = None,
+    report: bool = False,
+    sector_months: SectorMonths | None = None,
 ) -> Path:
     """Write daily tables, the observed comparison, metrics and the manifest to `out` (a path,
     checked against the output policy, or a folder already claimed); with `report`, also the
-    HTML report (report.html), in the same transaction."""
+    HTML report (report.html), in the same transaction. With `sector_months` (the run scored
+    against the CBP record), also sector_months.csv and `sector_months` in metrics.json."""
     folder = out if isinstance(out, OutputFolder) else claim(out)
     try:
         with folder.replace() as tmp:
@@ -50,14 +57,21 @@ def write_results(
             if result.world.net.n_links:
                 files += _write_table(result.route_table(), tmp, "routes")
             metrics = result.metrics()
+            import pandas as pd
+
             if metrics:
                 files += _write_table(result.observed_table(), tmp, "observed")
-                import pandas as pd
-
                 places = pd.DataFrame(metrics["places"])
                 places.to_csv(tmp / "metrics.csv", index=False, lineterminator="\n")
+                files.append("metrics.csv")
+            if sector_months is not None:
+                rows = pd.DataFrame(sector_months.rows(), columns=["month", "sector", "simulated", "observed"])
+                rows.to_csv(tmp / "sector_months.csv", index=False, lineterminator="\n")
+                metrics["sector_months"] = sector_months.summary()
+                files.append("sector_months.csv")
+            if metrics:
                 (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-                files += ["metrics.csv", "metrics.json"]
+                files.append("metrics.json")
             timings = {**result.timings, "write_s": time.perf_counter() - t0}
             sc = result.world.scenario
             manifest = {

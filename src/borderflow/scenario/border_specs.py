@@ -28,10 +28,14 @@ class PortSpec(_Strict):
     place: Name = Field(description="the port's place (kind port)")
     city: Name = Field(description="the Mexican border city it serves (kind border_city)")
     sector: Name = Field(description="the Border Patrol sector it lies in (kind sector)")
-    processing_per_day: NonNeg = Field(description="people processed a day at full staffing")
+    processing_per_day: NonNeg = Field(description="walk-ups processed a day at full staffing (appointments apart)")
     officers: Annotated[int, Field(ge=0)] = Field(100, description="officers assigned at the start")
     min_officers: Annotated[int, Field(ge=0)] = Field(0, description="below this many officers the port closes")
-    appointments: bool = Field(False, description="takes appointments (CBP One) from the daily quota")
+    appointments: bool = Field(
+        False,
+        description="takes appointments (CBP One) from the daily quota: people from its city, processed on the "
+        "day outside the walk-up queue and its processing_per_day",
+    )
     returned_share: Probability = Field(0.0, description="share of processed people sent back south")
     source: str | None = None
 
@@ -75,7 +79,15 @@ class BorderSpec(_Strict):
     ports: list[PortSpec] = Field([], description="ports of entry")
     sectors: list[SectorSpec] = Field([], description="Border Patrol sectors")
     cities: list[CitySpec] = Field([], description="Mexican border cities")
-    appointments_per_day: NonNeg = Field(0.0, description="daily appointment quota, shared by appointment ports")
+    appointments_per_day: NonNeg = Field(
+        0.0, description="daily appointment quota (CBP One), shared equally by the open appointment ports"
+    )
+    register_share_per_day: Probability = Field(
+        0.0,
+        description="daily chance that a person staying in the city of an appointment port registers for an "
+        "appointment and waits there for it (no longer moving on); appointments go to the registered first, "
+        "then to the others in the city",
+    )
     returns_to: Name | None = Field(None, description="where people sent back south are taken")
     staff_rule: StaffRule | None = Field(None, description="officers follow the Border Patrol backlog")
     city_movechance: Probability = Field(0.1, description="daily chance a person in a border city tries to move on")

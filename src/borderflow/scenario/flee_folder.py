@@ -51,6 +51,7 @@ _MOVE_KEYS = set(MoveRules.model_fields)
 _SPAWN_KEYS = {
     "insert_day0",
     "sum_from_camps",
+    "empty_camps_on_day0",
     "conflict_zone_spawning_only",
     "conflict_spawn_decay",
     # Flee's newer spawning settings (engine/conflict_spawning.py); read by _newer_spawn_settings
@@ -80,7 +81,6 @@ _NEUTRAL: dict[str, dict[str, Any]] = {
     "spawn_rules": {
         "camps_are_sinks": False,
         "read_from_agents_csv_file": False,
-        "empty_camps_on_day0": False,
     },
     "optimisations": {},
 }
@@ -637,8 +637,13 @@ def _conflicts(
     return out
 
 
-def _series(path: Path) -> list[tuple[dt.date, float]]:
+def _series(path: Path, notes: list[str] | None = None) -> list[tuple[dt.date, float]]:
+    """An observation file's points in date order.
+
+    Rows whose date is not after the previous row's are read as Flee reads them (one note):
+    see `_as_flee_reads`."""
     points: list[tuple[dt.date, float]] = []
+    first_unordered: tuple[int, dt.date, dt.date] | None = None
     for row in csvfile.rows(path, required=False):
         if row.cells[0].lower() in ("date", "datetime"):
             continue
@@ -648,10 +653,40 @@ def _series(path: Path) -> list[tuple[dt.date, float]]:
         n = row.number(1, "count")
         if n < 0:
             raise row.error(f"expected a count >= 0, found {row.cells[1]!r}", "count")
-        if points and d <= points[-1][0]:
-            raise row.error(f"date {d} not after the previous one ({points[-1][0]}); expected increasing dates", "date")
+        if points and d <= points[-1][0] and first_unordered is None:
+            first_unordered = (row.line, d, points[-1][0])
         points.append((d, n))
-    return points
+    if first_unordered is None:
+        return points
+    line, d, previous = first_unordered
+    if notes is not None:
+        notes.append(
+            f"{path}:line {line}: date {d} not after the previous one ({previous}); dates out of order are read "
+            "as Flee reads them: each day takes the first row dated after it and the row before that in the file"
+        )
+    return _as_flee_reads(points)
+
+
+def _as_flee_reads(rows: list[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
+    """Flee's value of a series whose rows are not in date order, as one point a day.
+
+    Flee interpolates day t between row i-1 and row i, where i is the first row (in file
+    order) dated after t; before the first row's date the first value holds, and when no row
+    is dated after t the last row's value holds. Every row before i is dated at or before t,
+    so this is always an interpolation, never an extrapolation. Sampled on every day from
+    the first row's date to the latest date, it is a series in date order that gives Flee's
+    value on every day."""
+    first, latest = rows[0][0], max(d for d, _ in rows)
+    out = [(first, rows[0][1])]
+    for k in range(1, (latest - first).days + 1):
+        t = first + dt.timedelta(days=k)
+        value = rows[-1][1]
+        for (d0, v0), (d1, v1) in itertools.pairwise(rows):
+            if t < d1:
+                value = v0 + (v1 - v0) * (t - d0).days / (d1 - d0).days
+                break
+        out.append((t, value))
+    return out
 
 
 def _interp(points: list[tuple[dt.date, float]], d: dt.date) -> float:
@@ -697,7 +732,7 @@ def _observations(
             p = _inside(folder, src / f, row, f)
             if not p.exists():
                 raise row.error(f"observation file {f!r} not found in {src}; expected a file of YYYY-MM-DD,count rows")
-            parts.append(_series(p))
+            parts.append(_series(p, notes))
         nonempty = [p for p in parts if p]
         if not nonempty:
             notes.append(f"{layout}:line {row.line}: {name!r} has no data points; not observed")

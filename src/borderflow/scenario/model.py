@@ -23,6 +23,7 @@ from borderflow.scenario.flood_specs import FloodSpec
 from borderflow.scenario.inflow_specs import CorridorSpec, InflowSeasonality
 from borderflow.scenario.limits import LAST_DATE, MAX_HASTEN, MAX_PLACE_DAYS, MAX_PLACES, MAX_ROUTES, MAX_SEED, Plain
 from borderflow.scenario.policy_specs import AnyPolicy
+from borderflow.scenario.record_specs import SectorObservations
 from borderflow.scenario.uncertainty_specs import UncertainParameter, numeric_field_problem
 
 
@@ -258,6 +259,12 @@ class SpawnRules(Strict):
 
     insert_day0: bool = Field(True, description="camps start with their observed day-0 count")
     sum_from_camps: bool = Field(True, description="daily new people = change in the sum of observed camps")
+    empty_camps_on_day0: bool = Field(
+        False,
+        description="start with nobody in the camps: every observed series (camps and total) is counted from "
+        "its day-0 value (obs(t) - obs(0)) for spawning and scoring, and no one is placed on day 0 (Flee's newer "
+        "releases)",
+    )
     conflict_zone_spawning_only: bool = Field(
         True,
         description="new people appear only in conflict zones; under Flee 3.1's rules only conflict zones "
@@ -321,6 +328,9 @@ class Scenario(Strict):
     departures: list[Departure] = Field([], description="people setting out from places on given days")
     observations: list[Observation] = Field([], description="observed counts to validate against")
     total_observed: list[ObservationPoint] | None = Field(None, description="Flee's refugees.csv (all displaced)")
+    sector_observations: SectorObservations | None = Field(
+        None, description="Border Patrol encounters by sector and month in the CBP record (see SectorObservations)"
+    )
     move_rules: MoveRules = Field(MoveRules(), description="movement rules (Flee's names and defaults)")
     spawn_rules: SpawnRules = Field(SpawnRules(), description="how new people enter")
     inflow_seasonality: InflowSeasonality | None = Field(
@@ -497,6 +507,14 @@ class Scenario(Strict):
             if p.kind in declared and p.name not in declared[p.kind]:
                 section = "ports" if p.kind == "port" else "sectors"
                 raise ValueError(f"places[{i}]: {p.kind} {p.name!r} has no entry in border.{section}; expected one")
+        observed = self.sector_observations
+        if observed is not None:
+            for model_sector in observed.sectors:
+                if model_sector not in declared["sector"]:
+                    raise ValueError(
+                        f"sector_observations.sectors: {model_sector!r} is not a sector of the border section; "
+                        f"expected one of {', '.join(sorted(declared['sector'])) or 'none (no border section)'}"
+                    )
         if b is None:
             return
         for section in ("ports", "sectors", "cities"):

@@ -122,6 +122,25 @@ class ClosePort(PolicySpec):
         return list(self.ports)
 
 
+class PortCapacity(PolicySpec):
+    """Multiply ports' processing capacity by a factor while the policy acts: a partial
+    closure (vehicle lanes, a pedestrian crossing, a rail bridge) is a capacity factor on its
+    dates. 0 closes the port (as `close_port`); levers overlapping on a port multiply."""
+
+    type: Literal["port_capacity"] = "port_capacity"
+    requires: ClassVar[frozenset[str]] = frozenset({"border"})
+    ports: Annotated[list[Name], Field(min_length=1)]
+    factor: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        description="multiplies the walk-up processing capacity of each listed port (0 = closed, 0.5 = half)"
+    )
+
+    def places_named(self) -> list[str]:
+        return list(self.ports)
+
+    def ports_named(self) -> list[str]:
+        return list(self.ports)
+
+
 class AppointmentQuota(PolicySpec):
     """Change the daily appointment quota while the policy acts."""
 
@@ -166,6 +185,14 @@ class DissolveCaravan(PolicySpec):
 
 
 AnyPolicy = Annotated[
-    Returns | RailWatch | Incentives | CloseRoute | ClosePort | AppointmentQuota | RedeployStaff | DissolveCaravan,
+    Returns
+    | RailWatch
+    | Incentives
+    | CloseRoute
+    | ClosePort
+    | PortCapacity
+    | AppointmentQuota
+    | RedeployStaff
+    | DissolveCaravan,
     Field(discriminator="type"),
 ]
