@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/versions.py --members 200 --repeats 7 --ensembles 3
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/calibrate.py --workers 2 --flee-runs 3
+	$(BIN)/python bench/sbc.py --truths 40 --budget 48 --workers 2
 	$(BIN)/python bench/corpus.py --jobs 2
 
 docs: $(STAMP)

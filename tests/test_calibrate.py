@@ -299,9 +299,10 @@ def test_validate_suite_calibrate_adds_the_out_of_sample_columns(
     assert row["out_of_sample"] == pytest.approx(direct["scenario_as_given"]["averaged_relative_difference"])
     assert row["calibrated_out_of_sample"] == pytest.approx(direct["averaged_relative_difference"])
     assert row["mase_vs_naive"] == pytest.approx(direct["mase_vs_naive"])
+    assert row["from_observed_mase_vs_naive"] == pytest.approx(direct["from_observed_state"]["mase_vs_naive"])
     assert rows["settings_only"]["calibrated_out_of_sample"] is None
     header = (out / "suite.csv").read_text().splitlines()[0]
-    assert header.endswith(",seconds,out_of_sample,calibrated_out_of_sample,mase_vs_naive")
+    assert header.endswith(",seconds,out_of_sample,calibrated_out_of_sample,mase_vs_naive,from_observed_mase_vs_naive")
     assert json.loads((out / "manifest.json").read_text())["calibration"] == {"budget": 8, "seeds": 3}
     # without --calibrate the columns are not there; --calibrate without --suite is refused
     code, _, err = run_cli(monkeypatch, capsys, "validate", "--suite", str(suite), "--out", str(tmp_path / "plain"))
