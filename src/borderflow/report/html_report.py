@@ -409,8 +409,7 @@ def _spread(runs: list[Any]) -> FloatArray:
 # ----- an ensemble ------------------------------------------------------------------------
 def _ensemble_page(folder: Path, manifest: dict[str, Any], given: Path | None = None) -> str:
     from borderflow.ensemble.members import slug
-    from borderflow.ensemble.reduce import bands
-    from borderflow.ensemble.store import finished, read_member
+    from borderflow.ensemble.store import finished
 
     subs = [folder / f for f in manifest.get("folders", [])] if manifest.get("kind") == "ensembles" else [folder]
     ensembles: dict[str, tuple[Path, dict[str, Any], list[int]]] = {}
@@ -425,7 +424,10 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any], given: Path | None = 
         raise ScenarioError(folder, None, "holds no finished ensemble member; expected a finished ensemble")
     first = next(iter(ensembles.values()))[1]
     data = _scenario(folder, first)
-    band = {name: bands(sub) for name, (sub, _, _) in ensembles.items()}
+    band: dict[str, dict[str, FloatArray]] = {}
+    sums: dict[str, FloatArray] = {}
+    for name, (sub, _, done) in ensembles.items():
+        band[name], sums[name] = _member_bands(sub, done)
     days = next(iter(next(iter(band.values())).values())).shape[1]
     dates = _dates(data, days)
     start = dates[0]
@@ -438,10 +440,9 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any], given: Path | None = 
     )
     facts: list[str] = []
     totals: dict[str, FloatArray] = {}
-    for name, (sub, _, done) in ensembles.items():
+    for name in ensembles:
         if "southwest_encounters" in band[name]:
-            column = ["southwest_encounters"]
-            totals[name] = np.array([read_member(sub, k, column)["southwest_encounters"].sum() for k in done])
+            totals[name] = sums[name]
             q = np.quantile(totals[name], [0.05, 0.5, 0.95])
             facts.append(
                 f"{e(name)}: <b>{_n(q[1])}</b> Southwest encounters over the period (median; 5–95 % of members "
@@ -500,6 +501,28 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any], given: Path | None = 
         )
     page.add(_provenance(data))
     return page.render()
+
+
+def _member_bands(sub: Path, done: list[int], memory_mb: float = 256.0) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Each series' (5 quantiles, days) band over the members `done`, and each member's Southwest
+    encounters over the period (empty without that series): one read of each member file when
+    all series fit in `memory_mb`, else ensemble.reduce.bands's bounded passes."""
+    from borderflow.ensemble.reduce import bands, quantile_bands
+    from borderflow.ensemble.store import read_member
+
+    column = "southwest_encounters"
+    first = read_member(sub, done[0])
+    days = len(next(iter(first.values()))) if first else 0
+    if len(done) * days * len(first) * 8 > memory_mb * 2**20:
+        result = bands(sub, memory_mb=memory_mb)
+        sums = [read_member(sub, k, [column])[column].sum() for k in done] if column in result else []
+        return result, np.asarray(sums, dtype=np.float64)
+    stack = {name: np.empty((len(done), days)) for name in first}
+    for row, k in enumerate(done):
+        for name, values in (first if row == 0 else read_member(sub, k, list(first))).items():
+            stack[name][row] = values
+    totals: FloatArray = stack[column].sum(axis=1) if column in stack else np.empty(0)
+    return {name: quantile_bands(values) for name, values in stack.items()}, totals
 
 
 def _observed_on(obs: dict[str, Any], dates: list[dt.date]) -> FloatArray:
