@@ -237,9 +237,9 @@ def headline_package(summary: dict[str, Any]) -> str:
 def score_box(home: Path, scenario: str, scenario_hash: str | None, given: Path | None, package: str | None) -> str:
     """The first-screen line of a run, comparison or ensemble report: the backtest's score, or
     "not backtested"; never a score that no backtest wrote."""
+    found: Backtested | None
     if given is not None:
-        found: Backtested | None = read_backtest(given, "--backtest")
-        assert found is not None
+        found = read_backtest(given, "--backtest")
         if found.scenario != scenario:
             raise ScenarioError(
                 given, "--backtest", f"is a backtest of {found.scenario!r}; expected one of {scenario!r}"
