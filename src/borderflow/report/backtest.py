@@ -350,7 +350,7 @@ def _backtest_inputs(s: dict[str, Any], head: str, status_quo: str) -> str:
     rows = [
         [
             _badge("observed"),
-            f"CBP's monthly Border Patrol encounters by Southwest sector, through {e(s['fit_until'])} only "
+            f"CBP's monthly Border Patrol encounters by Southwest sector, through {e(_month(s['fit_until']))} only "
             "(later months are read after the forecast is made, to score it)",
         ],
         [
