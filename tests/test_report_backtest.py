@@ -183,3 +183,26 @@ def test_a_wrong_backtest_folder_is_one_line_exit_2(backtest_folder: Path, tmp_p
     assert "--backtest" in lines[0]
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "out" / "report.html").read_bytes() == before
+
+
+def test_beside_means_a_sibling_backtest_of_the_same_scenario_the_latest_fitted(tmp_path: Path) -> None:
+    from borderflow.report.backtest import find_beside
+
+    def fake(name: str, scenario: str, fit_until: str, kind: str = "backtest") -> None:
+        d = tmp_path / name
+        d.mkdir()
+        for f in ("summary.json", "forecast.csv"):
+            (d / f).write_text("{}")
+        manifest = {"borderflow_version": "0", "kind": kind, "scenario": scenario, "fit_until": fit_until, "files": {}}
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    (tmp_path / "results").mkdir()
+    assert find_beside(tmp_path / "results", "caravan-2023") is None
+    fake("a", "caravan-2023", "2023-09")
+    fake("b", "caravan-2023", "2023-12")
+    fake("c", "other", "2024-01")
+    fake("d", "caravan-2023", "2024-02", kind="run")
+    fake(".e", "caravan-2023", "2024-03")
+    assert find_beside(tmp_path / "results", "caravan-2023") == (tmp_path / "b").absolute()
+    assert find_beside(tmp_path / "results", "other") == (tmp_path / "c").absolute()
+    assert find_beside(tmp_path / "b", "caravan-2023") == (tmp_path / "a").absolute()  # never itself
