@@ -129,8 +129,11 @@ def test_no_month_after_fit_until_is_read(cbp_dir: Path, tmp_path: Path) -> None
     args = ("--fit-until", "2023-09-30", "--until", "2023-11")
     clean = _backtest(cbp_dir, tmp_path / "clean", *args)
     assert clean.returncode == 0, clean.stderr
-    bad = _backtest(tmp_path / "poisoned", tmp_path / "bad", *args)
+    bad = _backtest(tmp_path / "poisoned", tmp_path / "bad", *args, "--no-report")
     assert bad.returncode == 0, bad.stderr
+    assert (tmp_path / "clean" / "report.html").is_file()
+    assert not (tmp_path / "bad" / "report.html").exists()  # --no-report
+    assert "report:" not in bad.stdout
     forecast = (tmp_path / "clean" / "forecast.csv").read_bytes()
     assert forecast == (tmp_path / "bad" / "forecast.csv").read_bytes()
     assert (tmp_path / "clean" / "scores.csv").read_bytes() != (tmp_path / "bad" / "scores.csv").read_bytes()

@@ -387,3 +387,27 @@ def test_report_of_a_large_ensemble_is_quick_and_small(tmp_path: Path) -> None:
     assert path.stat().st_size < 10 * 2**20
     check_offline(path.read_text())
     assert dt.date.fromisoformat(_map_data(path.read_text())["dates"][0]) == sc.start_date
+
+
+def test_one_pass_bands_are_the_bounded_passes_bands(tmp_path: Path) -> None:
+    """The ensemble report reads each member once; its bands and totals equal those of
+    ensemble.reduce.bands (bounded passes) and of each member's own series, and the fallback
+    taken when memory would not hold them gives the same."""
+    from borderflow.ensemble.reduce import bands
+    from borderflow.ensemble.runner import run_ensemble
+    from borderflow.ensemble.store import finished, read_member
+    from borderflow.report.html_report import _member_bands
+
+    sc = borderflow.load_scenario(_border_scenario(tmp_path))
+    run_ensemble(sc, 6, tmp_path / "ens", policy="enforce")
+    sub = tmp_path / "ens"
+    done = sorted(finished(sub))
+    expected = bands(sub)
+    sums = [read_member(sub, k, ["southwest_encounters"])["southwest_encounters"].sum() for k in done]
+    for memory_mb in (256.0, 1e-6):
+        got, totals = _member_bands(sub, done, memory_mb=memory_mb)
+        assert set(got) == set(expected)
+        for name in expected:
+            np.testing.assert_array_equal(got[name], expected[name])
+        np.testing.assert_array_equal(totals, sums)
+    assert np.ptp(sums) > 0  # members differ: the order of members matters to the check

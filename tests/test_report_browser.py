@@ -141,3 +141,20 @@ def test_map_follows_the_day_and_charts_export(browser: Any, tmp_path: Path) -> 
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert errors == []
     page.context.close()
+
+
+def test_backtest_report_renders_offline_without_errors(browser: Any, backtest_folder: Path) -> None:
+    """The backtest's report: no console error, no request, every chart drawn, the verdict first."""
+    page, errors, requests = _open(browser, backtest_folder / "report.html", "backtest")
+    assert errors == []
+    assert requests == []
+    sizes = page.eval_on_selector_all("figure svg", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert len(sizes) == 10  # the Southwest total and nine sectors
+    assert min(sizes) > 50
+    answer = page.text_content(".answer") or ""
+    assert "under as-enacted" in answer
+    assert page.eval_on_selector(".answer", "el => el.getBoundingClientRect().top") < 400  # on the first screen
+    with page.expect_download() as download:
+        page.click("figure button[data-export=png]")
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.context.close()

@@ -481,16 +481,24 @@ def verify_cmd(
 
 @app.command(name="report")
 def report_cmd(
-    results: Annotated[Path, typer.Argument(help="A results folder written by run, compare or ensemble.")],
+    results: Annotated[Path, typer.Argument(help="A results folder written by run, compare, ensemble or backtest.")],
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the report to this file (default: RESULTS/report.html)."),
+    ] = None,
+    backtest: Annotated[
+        Path | None,
+        typer.Option(
+            "--backtest",
+            help="A backtest folder of the same scenario whose score the first screen shows "
+            "(default: one found beside RESULTS; else the report says 'not backtested').",
+        ),
     ] = None,
 ) -> None:
     """Write the offline HTML report of a results folder: one file, no network needed to open it."""
     from borderflow.report.write import write_report
 
-    path = write_report(results, out)
+    path = write_report(results, out, backtest)
     out_console.print(f"report: {shown(path)}", highlight=False, soft_wrap=True)
 
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(emoji=False, markup=False, highlight=False, width=140)
+RECORD_MONTHS = 12  # months of record up to the origin written beside the forecast (record.csv)
 
 
 def origin_month(text: str, option: str) -> pd.Period:
@@ -68,14 +69,19 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Folder of the CBP files (default: data/cbp under --data-root, or ../shared/data/cbp)."),
         ] = None,
+        no_report: Annotated[
+            bool, typer.Option("--no-report", help="Do not write report.html (the offline HTML report).")
+        ] = False,
     ) -> None:
         """Forecast Southwest Border Patrol encounters by sector and month after --fit-until for
         every policy package: the monthly model fitted on the record up to --fit-until (band from
         its own past errors) times the engine's effect of each package; scored wherever the
-        record has the months. Writes forecast.csv, scores.csv and summary.json."""
+        record has the months. Writes forecast.csv, scores.csv, summary.json, record.csv (the
+        record's months shown beside the forecast) and report.html (unless --no-report)."""
         from borderflow import __version__
         from borderflow.backtest.calibration import MAX_HORIZON, WINDOW
         from borderflow.backtest.decompose import decompose
+        from borderflow.backtest.enacted import enacted_packages
         from borderflow.backtest.forecast import frame
         from borderflow.backtest.identify import total_null
         from borderflow.backtest.run import run_backtest
@@ -132,6 +138,19 @@ def register(app: typer.Typer) -> None:
                     scores.append({"policy": f.package, **s.as_dict()})
                 for name, fc in naive(history, len(bt.months)).items():
                     scores.append({"policy": "", **score(name, obs, fc[:k]).as_dict()})
+            # The record beside the forecast: the year up to the origin, and the months forecast it holds.
+            before = pd.period_range(max(origin - (RECORD_MONTHS - 1), history.first), origin, freq="M")
+            record_rows = [
+                (str(m), s, round(float(x)))
+                for m in before
+                for s, x in zip(history.sectors, history.counts[history.position(m)], strict=True)
+            ]
+            if have:
+                record_rows += [
+                    (str(m), s, round(float(x)))
+                    for m in have
+                    for s, x in zip(recorded.sectors, recorded.counts[recorded.position(m)], strict=True)
+                ]
             observed_origin = float(history.counts[-1].sum())
             null = total_null(bt.table, history, origin, len(bt.months))
             parts = {p: [x.as_dict() for x in decompose(bt, p, observed_origin, null)] for p in bt.effect.packages}
@@ -203,18 +222,31 @@ def register(app: typer.Typer) -> None:
                 (tmp / "summary.json").write_text(
                     json.dumps(_clean(summary), indent=1, allow_nan=False) + "\n", encoding="utf-8"
                 )
-                files = ("forecast.csv", "scores.csv", "summary.json")
+                pd.DataFrame(record_rows, columns=["month", "sector", "encounters"]).to_csv(
+                    tmp / "record.csv", index=False, lineterminator="\n"
+                )
+                files = ("forecast.csv", "scores.csv", "summary.json", "record.csv")
+                data = sc.model_dump(mode="json")  # the run's copy: with the packages the backtest adds
+                data["policies"] = {**data.get("policies", {}), **enacted_packages(sc)}
                 manifest = {
                     "borderflow_version": __version__,
                     "kind": "backtest",
                     "scenario": sc.name,
+                    "scenario_hash": sc.content_hash(),
+                    "scenario_data": data,
                     "fit_until": str(origin),
                     "until": str(last),
                     "files": {f: sha256(tmp / f) for f in files},
                 }
                 (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+                if not no_report:
+                    from borderflow.report.write import add_report  # the report sits at the edge
+
+                    add_report(tmp)
         _print(bt, table, scores, parts, observed_origin)
-        console.print(f"forecast.csv, scores.csv and summary.json in {shown(claimed.path)}")
+        console.print(f"forecast.csv, scores.csv, summary.json and record.csv in {shown(claimed.path)}")
+        if not no_report:
+            console.print(f"report: {shown(claimed.path / 'report.html')}")
 
 
 def _print(

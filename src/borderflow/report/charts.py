@@ -135,6 +135,48 @@ def _time_figure(title: str, start: dt.date, lines: Sequence[Line], ylabel: str)
     return fig
 
 
+def month_chart(
+    chart_id: str, title: str, months: Sequence[str], lines: Sequence[Line], ylabel: str = "people a month"
+) -> str:
+    """Lines over calendar months (labels `YYYY-MM`): a line with 3 rows (p05, p50, p95) is drawn
+    as its p50 with the p05-p95 band; NaN months are not drawn (history, forecast and record
+    cover different months of one axis)."""
+    plt = _pyplot()
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7.2, 3.2))
+        fig.subplots_adjust(left=0.11, right=0.98, top=0.9, bottom=0.2)
+        x = np.arange(len(months))
+        for k, line in enumerate(lines):
+            values = np.asarray(line.values, dtype=np.float64)
+            colour = "black" if line.points or line.dashed else f"C{k % 10}"
+            if values.ndim == 2 and values.shape[0] == 3:
+                keep = np.isfinite(values).all(axis=0)
+                ax.fill_between(x[keep], values[0][keep], values[2][keep], color=colour, alpha=0.18, linewidth=0)
+                ax.plot(
+                    x[keep],
+                    values[1][keep],
+                    "-o",
+                    color=colour,
+                    markersize=3,
+                    label=f"{_plain(line.label)} (p50, p05–p95)",
+                )
+            else:
+                keep = np.isfinite(values)
+                style = "o" if line.points else ("--" if line.dashed else "-")
+                ax.plot(x[keep], values[keep], style, color=colour, markersize=4, label=_plain(line.label))
+        step = max(1, -(-len(months) // 10))
+        ticks = x[::step]
+        ax.set_xticks(ticks, [months[int(t)] for t in ticks], rotation=30, ha="right")
+        ax.set_xlim(-0.5, max(len(months) - 0.5, 0.5))
+        ax.set_ylim(bottom=0)
+        ax.set_title(_plain(title), loc="left", fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(_thousands())
+        if lines:
+            ax.legend(loc="best", fontsize=7, frameon=True, framealpha=0.8, edgecolor="none")
+        return _svg(fig, chart_id)
+
+
 def bar_chart(chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
     """Horizontal bars, first label on top; negative values point left."""
     plt = _pyplot()

@@ -22,17 +22,19 @@ from borderflow.report.layers import RunLayers
 from borderflow.report.netmap import MapValues, network_map
 from borderflow.report.page import Page, e, table
 from borderflow.report.provenance import KINDS, entries, kind_counts
-from borderflow.results.folder import read_manifest_of
+from borderflow.results.folder import RESERVED, read_manifest_of
 from borderflow.scenario.errors import ScenarioError
 
 FloatArray = NDArray[np.float64]
 KINDS_SHOWN = (*KINDS, "unstated")
 MAX_CHARTS_PER_GROUP = 12  # observed places, sectors: beyond this the page grows without helping
-EXPECTED = "expected a results folder written by borderflow run, compare or ensemble"
+EXPECTED = "expected a results folder written by borderflow run, compare, ensemble or backtest"
 
 
-def render(folder: str | Path) -> str:
-    """The report page of a results folder (a ScenarioError, one line, for anything else)."""
+def render(folder: str | Path, backtest: str | Path | None = None) -> str:
+    """The report page of a results folder (a ScenarioError, one line, for anything else).
+    `backtest`: a backtest folder whose score the first screen quotes (default: one found
+    beside the results folder, else "not backtested")."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError(folder, None, f"is not a folder; {EXPECTED}")
@@ -40,13 +42,32 @@ def render(folder: str | Path) -> str:
     if manifest is None:
         raise ScenarioError(folder, None, f"has no borderflow manifest.json; {EXPECTED}")
     kind = manifest.get("kind", "run")
+    given = None if backtest is None else Path(backtest)
+    if kind == "backtest":
+        if given is not None:
+            raise ScenarioError(
+                given, "--backtest", "is given for a backtest folder; expected it for a run, compare or ensemble"
+            )
+        from borderflow.report.backtest import backtest_page
+
+        return backtest_page(folder, manifest, _inputs_summary, _provenance)
     if kind == "run":
-        return _run_page(folder, manifest)
+        return _run_page(folder, manifest, given)
     if kind == "compare":
-        return _compare_page(folder, manifest)
+        return _compare_page(folder, manifest, given)
     if kind in ("ensemble", "ensembles"):
-        return _ensemble_page(folder, manifest)
+        return _ensemble_page(folder, manifest, given)
     raise ScenarioError(folder, None, f"holds {kind} results, which have no report; {EXPECTED}")
+
+
+def _backtest_box(
+    folder: Path, data: dict[str, Any], manifest: dict[str, Any], given: Path | None, package: str | None
+) -> str:
+    """The backtest's score, or "not backtested", for the first screen."""
+    from borderflow.report.backtest import score_box
+
+    home = folder.parent if folder.name in RESERVED else folder  # a report written while staging
+    return score_box(home, str(data.get("name", "")), manifest.get("scenario_hash"), given, package)
 
 
 # ----- shared sections -------------------------------------------------------------------
@@ -165,7 +186,7 @@ def _top(values: FloatArray, k: int) -> list[int]:
 
 
 # ----- a run ------------------------------------------------------------------------------
-def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
+def _run_page(folder: Path, manifest: dict[str, Any], given: Path | None = None) -> str:
     import pandas as pd
 
     data = _scenario(folder, manifest)
@@ -209,6 +230,7 @@ def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
             f"<b>{metrics['averaged_relative_difference']:.3f}</b>"
         )
     page.add('<div class="answer">' + "<br>".join(facts) + "</div>")
+    page.add(_backtest_box(folder, data, manifest, given, manifest.get("policy")))
     page.add(_inputs_summary(data))
     page.add(_map_section(data, dates, {"run": MapValues.from_layers(layers)}))
     page.add("<h2>Over time</h2>")
@@ -290,7 +312,7 @@ def _run_page(folder: Path, manifest: dict[str, Any]) -> str:
 
 
 # ----- a comparison -----------------------------------------------------------------------
-def _compare_page(folder: Path, manifest: dict[str, Any]) -> str:
+def _compare_page(folder: Path, manifest: dict[str, Any], given: Path | None = None) -> str:
     data = _scenario(folder, manifest)
     cmp = json.loads((folder / "comparison.json").read_text())
     days = int(cmp["days"])
@@ -305,6 +327,7 @@ def _compare_page(folder: Path, manifest: dict[str, Any]) -> str:
         f"borderflow {e(manifest.get('borderflow_version'))}</p>"
     )
     page.add(f'<div class="answer">{e(cmp["verdict"])}</div>')
+    page.add(_backtest_box(folder, data, manifest, given, b))
     page.add(_inputs_summary(data))
     per_seed = {pkg: [RunLayers.from_json(r, days) for r in cmp["runs"][pkg]] for pkg in (a, b)}
     means = {pkg: RunLayers.from_json(cmp["mean"][pkg], days) for pkg in (a, b)}
@@ -384,10 +407,9 @@ def _spread(runs: list[Any]) -> FloatArray:
 
 
 # ----- an ensemble ------------------------------------------------------------------------
-def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
+def _ensemble_page(folder: Path, manifest: dict[str, Any], given: Path | None = None) -> str:
     from borderflow.ensemble.members import slug
-    from borderflow.ensemble.reduce import bands
-    from borderflow.ensemble.store import finished, read_member
+    from borderflow.ensemble.store import finished
 
     subs = [folder / f for f in manifest.get("folders", [])] if manifest.get("kind") == "ensembles" else [folder]
     ensembles: dict[str, tuple[Path, dict[str, Any], list[int]]] = {}
@@ -402,7 +424,10 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
         raise ScenarioError(folder, None, "holds no finished ensemble member; expected a finished ensemble")
     first = next(iter(ensembles.values()))[1]
     data = _scenario(folder, first)
-    band = {name: bands(sub) for name, (sub, _, _) in ensembles.items()}
+    band: dict[str, dict[str, FloatArray]] = {}
+    sums: dict[str, FloatArray] = {}
+    for name, (sub, _, done) in ensembles.items():
+        band[name], sums[name] = _member_bands(sub, done)
     days = next(iter(next(iter(band.values())).values())).shape[1]
     dates = _dates(data, days)
     start = dates[0]
@@ -415,10 +440,9 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
     )
     facts: list[str] = []
     totals: dict[str, FloatArray] = {}
-    for name, (sub, _, done) in ensembles.items():
+    for name in ensembles:
         if "southwest_encounters" in band[name]:
-            column = ["southwest_encounters"]
-            totals[name] = np.array([read_member(sub, k, column)["southwest_encounters"].sum() for k in done])
+            totals[name] = sums[name]
             q = np.quantile(totals[name], [0.05, 0.5, 0.95])
             facts.append(
                 f"{e(name)}: <b>{_n(q[1])}</b> Southwest encounters over the period (median; 5–95 % of members "
@@ -439,6 +463,7 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
     page.add(
         '<div class="answer">' + ("<br>".join(facts) or "No border in this scenario: see the series below.") + "</div>"
     )
+    page.add(_backtest_box(folder, data, first, given, names[1] if len(names) > 1 else names[0]))
     page.add(_inputs_summary(data))
     sectors = [s["place"] for s in (data.get("border") or {}).get("sectors", [])]
     variants = {
@@ -476,6 +501,28 @@ def _ensemble_page(folder: Path, manifest: dict[str, Any]) -> str:
         )
     page.add(_provenance(data))
     return page.render()
+
+
+def _member_bands(sub: Path, done: list[int], memory_mb: float = 256.0) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Each series' (5 quantiles, days) band over the members `done`, and each member's Southwest
+    encounters over the period (empty without that series): one read of each member file when
+    all series fit in `memory_mb`, else ensemble.reduce.bands's bounded passes."""
+    from borderflow.ensemble.reduce import bands, quantile_bands
+    from borderflow.ensemble.store import read_member
+
+    column = "southwest_encounters"
+    first = read_member(sub, done[0])
+    days = len(next(iter(first.values()))) if first else 0
+    if len(done) * days * len(first) * 8 > memory_mb * 2**20:
+        result = bands(sub, memory_mb=memory_mb)
+        sums = [read_member(sub, k, [column])[column].sum() for k in done] if column in result else []
+        return result, np.asarray(sums, dtype=np.float64)
+    stack = {name: np.empty((len(done), days)) for name in first}
+    for row, k in enumerate(done):
+        for name, values in (first if row == 0 else read_member(sub, k, list(first))).items():
+            stack[name][row] = values
+    totals: FloatArray = stack[column].sum(axis=1) if column in stack else np.empty(0)
+    return {name: quantile_bands(values) for name, values in stack.items()}, totals
 
 
 def _observed_on(obs: dict[str, Any], dates: list[dt.date]) -> FloatArray:

@@ -25,12 +25,12 @@ from borderflow.scenario.model import Scenario
 REPORT = "report.html"
 
 
-def add_report(folder: Path) -> Path:
+def add_report(folder: Path, backtest: Path | None = None) -> Path:
     """Render the report of `folder` (a staging folder or one claimed) into it and list it in
     its manifest."""
     from borderflow.report.html_report import render
 
-    text = render(folder)
+    text = render(folder, backtest)
     write_file_atomically(folder / REPORT, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     _record(folder, REPORT)
     return folder / REPORT
@@ -45,18 +45,24 @@ def _record(folder: Path, name: str) -> None:
     write_file_atomically(folder / MANIFEST, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_report(results: str | Path, out: str | Path | None = None) -> Path:
-    """The report of a results folder: into the folder (default) or into the file `out`."""
+def write_report(results: str | Path, out: str | Path | None = None, backtest: str | Path | None = None) -> Path:
+    """The report of a results folder: into the folder (default) or into the file `out`.
+    `backtest`: a backtest folder whose score the first screen quotes."""
     from borderflow.report.html_report import render
 
     results = Path(results)
+    given = None if backtest is None else Path(backtest)
+    if given is not None:
+        from borderflow.report.backtest import read_backtest
+
+        read_backtest(given, "--backtest")  # before any work
     if out is None:
         if not results.is_dir() or read_manifest_of(results) is None:
             render(results)  # the one-line error for a missing or foreign folder
         with claim(results, "RESULTS") as folder:
-            return add_report(folder.path)
+            return add_report(folder.path, given)
     target = check_report_target(out)
-    text = render(results)
+    text = render(results, given)
     return write_file_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
