@@ -178,13 +178,18 @@ def test_kernel_choice(monkeypatch: pytest.MonkeyPatch) -> None:
         kernel.choose(None)
 
 
-@pytest.mark.parametrize(("threshold", "ends_on"), [(0.0, "compiled"), (1e9, "numpy")])
+@pytest.mark.parametrize(
+    ("threshold", "loaded", "ends_on"), [(0.0, True, "compiled"), (1e9, False, "numpy"), (1e9, True, "compiled")]
+)
 def test_auto_switches_when_the_rest_of_the_run_is_long(
-    monkeypatch: pytest.MonkeyPatch, compiled: float, threshold: float, ends_on: str
+    monkeypatch: pytest.MonkeyPatch, compiled: float, threshold: float, loaded: bool, ends_on: str
 ) -> None:
-    """auto: NumPy first, the compiled kernel (cached: the session loaded it) once the rest of
-    the run is projected to cost more than the threshold; the records stay identical."""
+    """auto: NumPy first, the compiled kernel (cached: the session compiled it) once the rest
+    of the run is projected to cost more than the threshold, or from the start when this
+    process has loaded it already; the records stay identical."""
     monkeypatch.setattr(simulation, "AUTO_SWITCH_S", threshold)
+    if not loaded:
+        monkeypatch.setattr(kernel, "_compiled", None)
     sc = borderflow.load_scenario("caravan-2023")
     world = compile_world(sc)
     auto = Simulation(world, 4, kernel="auto")

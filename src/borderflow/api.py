@@ -18,7 +18,12 @@ from borderflow.scenario.limits import MAX_SEED
 faults.sigint_at("imports")  # tests: Ctrl-C half-way through the command line's imports
 
 
-def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, policy: str | None = None) -> Result:
+def run(
+    scenario: Scenario | str | Path | None = None,
+    seed: int | None = None,
+    policy: str | None = None,
+    kernel: str | None = None,
+) -> Result:
     """Run a scenario (object, file, Flee folder or built-in name) with a seed and a policy package.
 
     `policy` names a package of the scenario; None = the scenario's default_policy, "none" =
@@ -26,6 +31,8 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
 
     The seed defaults to the scenario's own. The same scenario, seed and package give
     identical results; two packages run with one seed share their random numbers.
+    `kernel`: the movement kernel, "numpy", "compiled" or "auto" (None: $BORDERFLOW_KERNEL,
+    else auto); every kernel gives the same results.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -39,7 +46,7 @@ def run(scenario: Scenario | str | Path | None = None, seed: int | None = None, 
     world = compile_world(scenario)
     policies = build_policies(scenario.policies[policy], world) if policy is not None else []
     t1 = time.perf_counter()
-    sim = Simulation(world, seed, policies)
+    sim = Simulation(world, seed, policies, kernel=kernel)
     record = sim.run()
     t2 = time.perf_counter()
     return Result(
