@@ -78,10 +78,10 @@ def test_caravan_2023_identical(compiled: float) -> None:
         _assert_identical(sc, seed)
 
 
-@pytest.mark.parametrize("folder", ["burundi", "car"])
-def test_flee_folders_identical(compiled: float, flee_dir: Path, folder: str) -> None:
-    """Flee's folders: camps with capacities, closures, at their own hasten."""
-    sc = borderflow.load_scenario(flee_dir / folder)
+def test_flee_folder_identical(compiled: float, flee_dir: Path) -> None:
+    """burundi: five camps with capacities, 396 days at its own hasten (the golden case
+    mali2012 adds closures)."""
+    sc = borderflow.load_scenario(flee_dir / "burundi")
     _assert_identical(sc, 0)
 
 
@@ -140,7 +140,7 @@ def _random_scenario(seed: int) -> Scenario:
     )
 
 
-@pytest.mark.parametrize("net", range(24))
+@pytest.mark.parametrize("net", range(16))
 def test_random_networks_identical(compiled: float, net: int) -> None:
     sc = _random_scenario(net)
     for seed in (0, 7):
