@@ -84,8 +84,9 @@ def generate(shape: Shape) -> dict[str, Any]:
             edges.add((min(i, j), max(i, j)))
 
     names = [f"P{i}" for i in range(n)]
-    lat = 10.0 + xy[:, 1] / 111.0
-    lon = 10.0 + xy[:, 0] / 111.0
+    # map positions only (lengths are given): the square spread over valid latitudes/longitudes
+    lat = -80.0 + 160.0 * xy[:, 1] / side
+    lon = -170.0 + 340.0 * xy[:, 0] / side
     places = [
         {"name": names[i], "kind": str(kinds[i]), "country": "A", "lat": float(lat[i]), "lon": float(lon[i])}
         for i in range(n)
