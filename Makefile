@@ -41,8 +41,10 @@ test: lint typecheck browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/borderflow compile-kernel
+	$(BIN)/python bench/kernel.py
 	$(BIN)/python bench/compare_flee.py --jobs 2
-	$(BIN)/python bench/ensemble.py --members 1000 --compare 200 --workers 2
+	$(BIN)/python bench/ensemble.py --members 1000 --compare 200 --workers 2 --kernels numpy,compiled
 	$(BIN)/python bench/versions.py --members 200 --repeats 7 --ensembles 3
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/calibrate.py --workers 2 --flee-runs 3

@@ -25,6 +25,7 @@ def run(
     scenario: Scenario | str | Path | None = None,
     seed: int | None = None,
     policy: str | None = None,
+    kernel: str | None = None,
     *,
     reset: StateReset | None = None,
 ) -> Result:
@@ -36,6 +37,8 @@ def run(
 
     The seed defaults to the scenario's own. The same scenario, seed and package give
     identical results; two packages run with one seed share their random numbers.
+    `kernel`: the movement kernel, "numpy", "compiled" or "auto" (None: $BORDERFLOW_KERNEL,
+    else auto); every kernel gives the same results.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -54,7 +57,7 @@ def run(
         counts = np.array([round(c / world.hasten) for c in reset.counts.values()], dtype=np.int64)
         components.append(ObservedStart(reset.day, places, counts))
     t1 = time.perf_counter()
-    sim = Simulation(world, seed, components)
+    sim = Simulation(world, seed, components, kernel=kernel)
     record = sim.run()
     t2 = time.perf_counter()
     return Result(

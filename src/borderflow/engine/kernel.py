@@ -223,14 +223,19 @@ def move_day(movement: Movement) -> None:
             m._cap_places.astype(np.int64),
             m._cap_values.astype(np.float64),
         )
+    # the day's choice table (no capacities): built in the kernel for weight powers it raises
+    # to exactly as NumPy does (1, 2, 1/2), else by the reference in NumPy
+    in_kernel = float(rules.weight_power) in (1.0, 2.0, 0.5)
     if m._any_capacity or len(net.path_km) == 0:  # the table serves no capacities; no path: no choice
         probs, can = np.zeros(0), np.zeros(0, dtype=np.bool_)
+    elif in_kernel:  # filled by the kernel
+        probs, can = np.zeros(len(net.path_km)), np.zeros(net.n_places, dtype=np.bool_)
     else:
         if m._choice_today is None:
             m._choice_today = m._day_choice(m._no_capacity)
         probs, can = m._choice_today
     day = KernelDay(
-        m._movechance.astype(np.float64),
+        np.asarray(m._movechance, dtype=np.float64),
         np.ascontiguousarray(m._link_open, dtype=np.bool_),
         np.ascontiguousarray(m._path_open, dtype=np.bool_),
         np.ascontiguousarray(m._slot_open, dtype=np.bool_),
@@ -238,7 +243,7 @@ def move_day(movement: Movement) -> None:
         m._is_town if m._avoid_short_stints else m._is_camp,
         probs,
         can,
-        m._path_base.astype(np.float64),
+        np.asarray(m._path_base, dtype=np.float64),
         np.asarray(m._dest_factor, dtype=np.float64),
     )
     state = KernelState(
@@ -255,7 +260,14 @@ def move_day(movement: Movement) -> None:
     for a in state:
         if a.dtype != np.int64 or not a.flags.c_contiguous:
             raise TypeError("movement state arrays must be contiguous int64")
-    flags = (m._any_capacity, m._multimode, m._on_foot, m._avoid_short_stints, rules.awareness_level == 0)
+    flags = (
+        m._any_capacity,
+        m._multimode,
+        m._on_foot,
+        m._avoid_short_stints,
+        rules.awareness_level == 0,
+        not m._any_capacity and len(net.path_km) > 0 and in_kernel,  # build the day's choice table
+    )
     scalars = (
         float(rules.capacity_buffer),
         float(rules.weight_power),
@@ -281,6 +293,7 @@ def move_day(movement: Movement) -> None:
 MAX_WAVES_PER_DAY = 10_000
 _ONE_BLOCK = 1 << 16
 _BLOCK_ROWS = 64
+_DAY_CHUNK = 1 << 20
 
 
 def _pairwise_block(a: Any, lo: int, n: int) -> float:
@@ -724,6 +737,45 @@ def _travel(
     raise RuntimeError("too many same-day hops; check for links of near-zero length")
 
 
+def _day_table(net: Any, day: Any, wpow: float, n_places: int) -> None:
+    """Movement._day_choice without capacities, into day.path_probs and day.can (zeros): each
+    path's probability and whether each place has an open path, for the whole day. The same
+    chunks of places sorted by their number of paths, each as wide as its widest place, since
+    NumPy's sum of a row depends on its width."""
+    n_paths = net.origin_count
+    order = np.argsort(n_paths, kind="mergesort")
+    counts = np.empty(n_places, dtype=np.int64)
+    for i in range(n_places):
+        counts[i] = max(n_paths[order[i]], 1)
+    wgt = np.zeros(max(counts[n_places - 1], 1) if n_places else 1)
+    lo = 0
+    while lo < n_places:
+        hi = lo
+        while hi < n_places and (hi + 1 - lo) * counts[hi] <= _DAY_CHUNK:
+            hi += 1
+        hi = max(hi, lo + 1)
+        width = counts[hi - 1]
+        for r in range(lo, hi):
+            node = order[r]
+            start = net.origin_start[node]
+            nvalid = 0
+            for j in range(width):
+                if j < n_paths[node] and day.path_open[start + j]:
+                    # capacity factor 1 (none here) multiplies exactly: left out
+                    wgt[j] = _power(day.path_base[start + j] * day.dest_factor[net.path_dest[start + j]], wpow)
+                    nvalid += 1
+                else:
+                    wgt[j] = 0.0
+            total = _pairwise(wgt, 0, width)
+            day.can[node] = nvalid > 0
+            if nvalid == 0:
+                continue
+            for j in range(min(width, n_paths[node])):
+                if day.path_open[start + j]:
+                    day.path_probs[start + j] = wgt[j] / total if total > 0 else 1.0 / nvalid
+        lo = hi
+
+
 def _move_day_py(
     net: Any,
     day: Any,
@@ -739,6 +791,8 @@ def _move_day_py(
     """Movement.move: everyone staying decides; everyone on the road travels."""
     on_foot = flags[2]
     n_places = len(st.pop)
+    if flags[5]:
+        _day_table(net, day, scalars[1], n_places)
     every = np.arange(n_places)
     zeros = np.zeros(n_places)
     hs = np.empty(16, dtype=np.int64)
@@ -828,6 +882,7 @@ _HELPERS = (
     "_power",
     "_grow",
     "_cap_mult",
+    "_day_table",
     "_merge",
     "_depart",
     "_follow",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from borderflow.engine import kernel as kernel_module
 from borderflow.engine.border import BorderSystem
 from borderflow.engine.caravan import CaravanSystem
 from borderflow.engine.components import Component, DayView, SeriesSpec
@@ -46,6 +47,14 @@ CORE_SERIES = (
         lambda v: v.flow("removed"),
     ),
 )
+
+
+def kernel_for_many_runs() -> str:
+    """The kernel for a process that runs many ensemble members: as asked, but "auto" is
+    "compiled" when numba's cache holds it, since loading it (~0.6 s of CPU) is paid once per
+    process (a caravan-2023 member then takes 0.129 CPU s against 0.231, bench/README.md)."""
+    name = choose_kernel(None)
+    return "compiled" if name == "auto" and kernel_cache_ready() else name
 
 
 @dataclass(frozen=True)
@@ -185,6 +194,8 @@ class Simulation:
         rec = {s.name: np.zeros((T, L), dtype=np.int64) for s in specs}
         links = np.zeros((T, self.world.net.n_links), dtype=np.int64)
         auto = self.kernel == "auto"
+        if auto and kernel_module._compiled is not None:  # loaded in this process already: free
+            self.movement.kernel, auto = "compiled", False
         c0 = time.process_time()
         for t in range(T):
             if auto and t > 0 and (time.process_time() - c0) / t * (T - t) > AUTO_SWITCH_S:

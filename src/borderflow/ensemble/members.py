@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from borderflow.api import declared_series, run
+from borderflow.engine.simulation import kernel_for_many_runs
 from borderflow.results.result import Result
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.model import Scenario
@@ -124,5 +125,5 @@ def scalars(series: Series) -> dict[str, float]:
 def run_member(base: dict[str, Any], policy: str | None, member: Member) -> tuple[int, Series]:
     """Run one member (a top-level function, so process pools and Dask can ship it)."""
     scenario = member_scenario(base, member)
-    result = run(scenario, seed=member.seed, policy=policy)
+    result = run(scenario, seed=member.seed, policy=policy, kernel=kernel_for_many_runs())
     return member.index, outputs(result)
