@@ -62,7 +62,8 @@ def test_corridors_are_the_fit_from_the_record(cbp_dir: Path) -> None:
     November 2023 (the shares and their provenance), so its sector split is fitted, not set."""
     path = Path(__file__).parents[1] / "scripts" / "fit_caravan_corridors.py"
     spec = importlib.util.spec_from_file_location("fit_caravan_corridors", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     fitted = yaml.safe_load(script.block("2023-11", cbp_dir))["corridors"]
