@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from borderflow.metrics.sector_months import score_sector_months, whole_months
 from borderflow.record import SECTOR_FILE, read_sectors
 from borderflow.scenario import ScenarioError, load_scenario
 from borderflow.scenario.model import Scenario
+from test_cli import _cli
 
 HEADER = "fiscal_year,year,month,region,sector,encounters\n"
 START = dt.date(2023, 11, 20)  # 60 days: to 18 Jan 2024, so December is the one whole month
@@ -140,16 +139,6 @@ RECORD = (
     '2024,2024,1,Southwest Land Border,"Tucson, AZ",POISON\n'
     '2024,2024,2,Southwest Land Border,"Del Rio, TX",POISON\n'
 )
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "borderflow.cli", *args],
-        capture_output=True,
-        text=True,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
 
 
 def test_validate_scores_sectors_by_month_and_reads_nothing_after_the_run(tmp_path: Path) -> None:
