@@ -1,6 +1,6 @@
 """The in-sample table of issue 12 for caravan-2023: December 2023 against what was recorded.
 
-    .venv/bin/python scripts/in_sample_dec2023.py [--policy P] [--seed N] [--cbp DIR]
+    .venv/bin/python scripts/in_sample_dec2023.py [--scenario FILE] [--policy P] [--seed N] [--cbp DIR]
 
 Runs the built-in scenario in memory and prints, beside the recorded figure: each Border
 Patrol sector's share of December's encounters and the total (the CBP file, read at run
@@ -30,11 +30,12 @@ WAITING_27_DEC = 11_000  # ">11,000 waiting in shelters and camps on the Mexican
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="caravan-2023", help="a scenario file like caravan-2023 (default: it)")
     ap.add_argument("--policy", default=None, help="policy package (default: the scenario's)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--cbp", type=Path, default=None, help="folder of CBP files (default as `validate`)")
     args = ap.parse_args()
-    sc = borderflow.load_scenario("caravan-2023")
+    sc = borderflow.load_scenario(args.scenario)
     record = sector_record(sc, cbp_folder(args.cbp))
     r = borderflow.run(sc, seed=args.seed, policy=args.policy)
     b = r.border

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import resource
 import subprocess
 import sys
@@ -65,3 +66,21 @@ def test_run_with_no_argument_is_quick(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "results in" in proc.stdout
     assert took <= 10.0
+
+
+def test_ports_close_only_as_recorded() -> None:
+    """No staffing rule: the one whole closure is Lukeville's, from 4 Dec (recorded); Del Rio and
+    Eagle Pass, which the unfitted rule closed on 17 Dec, stay open (partial closures are capacity
+    factors, not closures)."""
+    sc = borderflow.load_scenario("caravan-2023")
+    assert sc.border is not None
+    assert sc.border.staff_rule is None
+    r = borderflow.run(sc, policy="status-quo")
+    assert r.border is not None
+    closed = r.border.arrays["port_closed"].astype(bool)
+    ports = list(r.border.ports)
+    lukeville = ports.index("Lukeville AZ")
+    assert r.dates[int(np.flatnonzero(closed[:, lukeville])[0])] == dt.date(2023, 12, 4)
+    assert closed[r.dates.index(dt.date(2023, 12, 4)) :, lukeville].all()
+    others = np.delete(closed, lukeville, axis=1)
+    assert not others.any()
