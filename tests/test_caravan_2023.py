@@ -46,12 +46,14 @@ def test_talks_dissolve_the_caravan_at_mapastepec_on_day_9(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_talks_lower_encounters_by_30_to_50_percent_by_late_january(seed: int) -> None:
+def test_talks_lower_encounters_against_the_status_quo_with_common_random_numbers(seed: int) -> None:
+    # the same seed: both packages share their random numbers, so the difference is the talks' effect
+    # (its size is set by the package's assumed strengths: README, "Which inputs set this")
     talks = _encounters(borderflow.run("caravan-2023", seed=seed, policy="talks-27-dec"))
     quo = _encounters(borderflow.run("caravan-2023", seed=seed, policy="status-quo"))
-    drop = 1 - talks[-10:].mean() / talks[:31].mean()
-    assert 0.30 <= drop <= 0.50
-    assert quo[-10:].mean() > talks[-10:].mean()
+    first = 26  # 27 Dec, the talks' first day: the packages are the same levers before it
+    np.testing.assert_array_equal(talks[:first], quo[:first])
+    assert talks[-10:].mean() < quo[-10:].mean()
     assert 8000 <= quo[:31].mean() <= 11000  # December: CBP's >8,000 a day (9,743 on average)
 
 
