@@ -9,7 +9,8 @@ process in a temporary folder. Per run it reports the wall seconds and the CPU s
 child and its workers (getrusage of the children), and the load average before it started.
 Then it checks that every member's Parquet file is byte-identical between the two installs
 (exit 1 if any differs). Both installs should have numba's kernel cache (`borderflow
-compile-kernel`), or neither, for a fair comparison.
+compile-kernel`), or neither, for a fair comparison, and the `--before` install must not
+change while this runs (pin it to a commit: bench/README.md).
 """
 
 from __future__ import annotations
