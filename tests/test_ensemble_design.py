@@ -65,3 +65,9 @@ def test_plan_records_seeds_and_rounds_integer_fields() -> None:
     assert isinstance(cap, int)
     assert cap == round(members[3].values["places[3].capacity"])
     assert sc.departures[0].per_day == pytest.approx(members[3].values["departures[0].per_day"])
+
+
+def test_chunk_size_grows_with_the_ensemble_and_stays_between_1_and_8() -> None:
+    from borderflow.ensemble.runner import chunk_size
+
+    assert [chunk_size(n) for n in (1, 127, 128, 200, 511, 512, 1000, 10**6)] == [1, 1, 2, 3, 7, 8, 8, 8]

@@ -134,3 +134,18 @@ def test_ctrl_c_stops_an_ensemble_with_status_130_and_it_resumes(tmp_path: Path)
     assert 5 <= len(done) < n
     for k in done:  # every member on disk is whole
         assert read_member(out, k)
+
+
+def test_chunked_members_give_the_same_files_as_one_member_a_task(tmp_path: Path) -> None:
+    # 7 members in chunks of 3 (the last chunk short) against one member a task: same bytes
+    scenario = tiny()
+    one = run_ensemble(scenario, 7, tmp_path / "one", seed=11, executor=SerialExecutor(), chunk=1)
+    three = run_ensemble(scenario, 7, tmp_path / "three", seed=11, executor=SerialExecutor(), chunk=3)
+    assert finished(one) == finished(three) == set(range(7))
+    for k in range(7):
+        assert member_path(one, k).read_bytes() == member_path(three, k).read_bytes()
+
+
+def test_chunk_below_one_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="expected a whole number of members per task"):
+        run_ensemble(tiny(), 3, tmp_path / "zero", seed=11, executor=SerialExecutor(), chunk=0)

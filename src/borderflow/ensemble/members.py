@@ -127,3 +127,10 @@ def run_member(base: dict[str, Any], policy: str | None, member: Member) -> tupl
     scenario = member_scenario(base, member)
     result = run(scenario, seed=member.seed, policy=policy, kernel=kernel_for_many_runs())
     return member.index, outputs(result)
+
+
+def run_members(base: dict[str, Any], policy: str | None, members: list[Member]) -> list[tuple[int, Series]]:
+    """Run several members one after another: one task of a pool for a chunk of members, so the
+    base scenario's data is shipped to a worker once per chunk rather than once per member.
+    Each member owns its seed, so the results are those of `run_member` one by one."""
+    return [run_member(base, policy, m) for m in members]

@@ -12,7 +12,7 @@ import numpy as np
 from borderflow import __version__, interrupts
 from borderflow.ensemble.design import Design, sample, systematic
 from borderflow.ensemble.executors import Executor, SerialExecutor
-from borderflow.ensemble.members import Member, Series, member_scenario, run_member
+from borderflow.ensemble.members import Member, Series, member_scenario, run_member, run_members
 from borderflow.ensemble.store import (
     finished,
     member_path,
@@ -77,9 +77,11 @@ def run_ensemble(
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
     parameter_sets: ParameterSets | None = None,
+    chunk: int | None = None,
 ) -> Path:
     """Run (or resume) an ensemble of n members into `out` (a path, checked against the output
-    policy, or a folder already claimed); returns the folder."""
+    policy, or a folder already claimed); returns the folder. `chunk`: members per task of the
+    executor (default: `chunk_size` of the members left); the outputs do not depend on it."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)  # a file, a Flee folder or a built-in name
     if not isinstance(out, OutputFolder):
@@ -94,6 +96,7 @@ def run_ensemble(
                 executor=executor,
                 progress=progress,
                 parameter_sets=parameter_sets,
+                chunk=chunk,
             )
     path = out.path
     # the package actually run: None = the scenario's default_policy; "none" = no package
@@ -121,18 +124,29 @@ def run_ensemble(
     done = finished(path)
     todo = [m for m in members if m.index not in done]
     executor = executor or SerialExecutor()
-    fn = functools.partial(run_member, scenario.model_dump(mode="json"), policy)
+    fn = functools.partial(run_members, scenario.model_dump(mode="json"), policy)
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1):
+        raise ValueError(f"chunk {chunk!r}; expected a whole number of members per task, at least 1")
+    size = chunk_size(len(todo)) if chunk is None else chunk
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     count = len(done)
     if progress:
         progress(count, n)
-    for index, series in executor.imap_unordered(fn, todo):
-        write_member(path, index, series)
-        count += 1
-        if progress:
-            progress(count, n)
+    for results in executor.imap_unordered(fn, chunks):
+        for index, series in results:
+            write_member(path, index, series)
+            count += 1
+            if progress:
+                progress(count, n)
         interrupts.check()  # a Ctrl-C swallowed where it landed (e.g. a __del__) stops here
     record_files(path, [member_path(path, m.index).relative_to(path).as_posix() for m in members])
     return path
+
+
+def chunk_size(members: int) -> int:
+    """Members per task: 1 for small ensembles (members written as each ends), up to 8 for large
+    ones, always at least 16 tasks a worker for 2 workers so the last tasks end close together."""
+    return max(1, min(8, members // 64))
 
 
 def _check_size(n: object, seed: object) -> None:
